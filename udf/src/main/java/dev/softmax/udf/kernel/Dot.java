@@ -1,0 +1,35 @@
+package dev.softmax.udf.kernel;
+
+/**
+ * Compensated sums and dot products (Ogita, Rump and Oishi, "Accurate sum and dot product", 2005):
+ * as accurate as if computed in twice the working precision, then rounded once.
+ */
+final class Dot {
+  private Dot() {}
+
+  static double compensated(double[] a, double[] b) {
+    double sum = 0;
+    double error = 0;
+    for (int i = 0; i < a.length; i++) {
+      double p = a[i] * b[i];
+      double pError = Math.fma(a[i], b[i], -p);
+      double s = sum + p;
+      double z = s - sum;
+      error += ((sum - (s - z)) + (p - z)) + pError;
+      sum = s;
+    }
+    return sum + error;
+  }
+
+  static double sum(double[] a) {
+    double sum = 0;
+    double error = 0;
+    for (double v : a) {
+      double s = sum + v;
+      double z = s - sum;
+      error += (sum - (s - z)) + (v - z);
+      sum = s;
+    }
+    return sum + error;
+  }
+}
