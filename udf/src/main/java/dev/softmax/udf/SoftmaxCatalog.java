@@ -1,5 +1,6 @@
 package dev.softmax.udf;
 
+import dev.softmax.udf.functions.CheckFunction;
 import dev.softmax.udf.functions.LogSoftmaxBackwardFunction;
 import dev.softmax.udf.functions.LogSoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction;
@@ -31,7 +32,9 @@ public final class SoftmaxCatalog implements FunctionCatalog {
           new SoftmaxBackwardFunction(),
           new SoftmaxBackwardFromLogitsFunction(),
           new LogSoftmaxBackwardFunction(),
-          new SoftmaxJacobianFunction())
+          new SoftmaxJacobianFunction(),
+          CheckFunction.logits(),
+          CheckFunction.values())
       .collect(Collectors.toUnmodifiableMap(UnboundFunction::name, Function.identity()));
 
   private String name = DEFAULT_NAME;

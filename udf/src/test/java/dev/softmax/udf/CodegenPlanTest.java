@@ -70,7 +70,7 @@ class CodegenPlanTest {
   void catalogListsItsFunctions() {
     assertThat(new SoftmaxCatalog().listFunctions(new String[0]))
         .extracting(Identifier::name)
-        .containsExactly("log_softmax", "log_softmax_backward", "softmax", "softmax_backward",
+        .containsExactly("check_logits", "check_values", "log_softmax", "log_softmax_backward", "softmax", "softmax_backward",
             "softmax_backward_from_logits", "softmax_jacobian");
   }
 }

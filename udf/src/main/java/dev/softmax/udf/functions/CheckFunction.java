@@ -1,0 +1,189 @@
+package dev.softmax.udf.functions;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
+import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * Why a row cannot go through the softmax functions, or null when it can: {@code SELECT
+ * nn.check_logits(logits)} and {@code nn.check_values(grad)}. Batch jobs use these to sort out
+ * bad rows in the same pass that computes the good ones.
+ *
+ * <p>{@code check_logits}: null array, empty array, null element, NaN or +inf, all entries -inf.
+ * {@code check_values} (probabilities, gradients): null array, empty array, null element,
+ * non-finite value.
+ */
+public final class CheckFunction implements UnboundFunction {
+  static final UTF8String NULL_ARRAY = UTF8String.fromString("null array");
+  static final UTF8String EMPTY_ARRAY = UTF8String.fromString("empty array");
+  static final UTF8String NULL_ELEMENT = UTF8String.fromString("null element");
+  static final UTF8String NAN_OR_INFINITY = UTF8String.fromString("NaN or +inf");
+  static final UTF8String ALL_MASKED = UTF8String.fromString("all entries -inf");
+  static final UTF8String NON_FINITE = UTF8String.fromString("non-finite value");
+
+  private final String name;
+  private final boolean logits;
+
+  private CheckFunction(String name, boolean logits) {
+    this.name = name;
+    this.logits = logits;
+  }
+
+  /** nn.check_logits(logits): the softmax input rules. */
+  public static CheckFunction logits() {
+    return new CheckFunction("check_logits", true);
+  }
+
+  /** nn.check_values(array): every element present and finite. */
+  public static CheckFunction values() {
+    return new CheckFunction("check_values", false);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String description() {
+    return "nn." + name + "(array) - null when the row is valid, else why not: "
+        + (logits
+            ? "null array, empty array, null element, NaN or +inf, all entries -inf"
+            : "null array, empty array, null element, non-finite value")
+        + "\n  array: array<float> or array<double>";
+  }
+
+  @Override
+  public BoundFunction bind(StructType input) {
+    String usage = "nn." + name + "(array)";
+    Signature.arity(usage, input, 1, 1);
+    ArrayType type = Signature.floatingArray(usage, input, 0, "array");
+    boolean isFloat = Signature.isFloat(type);
+    if (logits) {
+      return isFloat ? new FloatLogits(name, type) : new DoubleLogits(name, type);
+    }
+    return isFloat ? new FloatValues(name, type) : new DoubleValues(name, type);
+  }
+
+  /** Null, empty, null element: the checks both functions share. */
+  private static UTF8String shape(ArrayData a) {
+    if (a == null) {
+      return NULL_ARRAY;
+    }
+    int n = a.numElements();
+    if (n == 0) {
+      return EMPTY_ARRAY;
+    }
+    for (int i = 0; i < n; i++) {
+      if (a.isNullAt(i)) {
+        return NULL_ELEMENT;
+      }
+    }
+    return null;
+  }
+
+  private static UTF8String logitsProblem(double[] z) {
+    boolean anyUnmasked = false;
+    for (double v : z) {
+      if (v != v || v == Double.POSITIVE_INFINITY) {
+        return NAN_OR_INFINITY;
+      }
+      anyUnmasked |= v != Double.NEGATIVE_INFINITY;
+    }
+    return anyUnmasked ? null : ALL_MASKED;
+  }
+
+  private static UTF8String valuesProblem(double[] x) {
+    for (double v : x) {
+      if (!Double.isFinite(v)) {
+        return NON_FINITE;
+      }
+    }
+    return null;
+  }
+
+  private static double[] widen(float[] x) {
+    double[] w = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      w[i] = x[i];
+    }
+    return w;
+  }
+
+  /** nn.check_logits(array&lt;float&gt;). */
+  public static final class FloatLogits extends SoftmaxBoundFunction<UTF8String> {
+    FloatLogits(String name, ArrayType type) {
+      super(name, DataTypes.StringType, type);
+    }
+
+    // magic method used in codegen
+    public static UTF8String invoke(ArrayData a) {
+      UTF8String problem = shape(a);
+      return problem != null ? problem : logitsProblem(widen(a.toFloatArray()));
+    }
+
+    @Override
+    public UTF8String produceResult(InternalRow row) {
+      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+    }
+  }
+
+  /** nn.check_logits(array&lt;double&gt;). */
+  public static final class DoubleLogits extends SoftmaxBoundFunction<UTF8String> {
+    DoubleLogits(String name, ArrayType type) {
+      super(name, DataTypes.StringType, type);
+    }
+
+    // magic method used in codegen
+    public static UTF8String invoke(ArrayData a) {
+      UTF8String problem = shape(a);
+      return problem != null ? problem : logitsProblem(a.toDoubleArray());
+    }
+
+    @Override
+    public UTF8String produceResult(InternalRow row) {
+      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+    }
+  }
+
+  /** nn.check_values(array&lt;float&gt;). */
+  public static final class FloatValues extends SoftmaxBoundFunction<UTF8String> {
+    FloatValues(String name, ArrayType type) {
+      super(name, DataTypes.StringType, type);
+    }
+
+    // magic method used in codegen
+    public static UTF8String invoke(ArrayData a) {
+      UTF8String problem = shape(a);
+      return problem != null ? problem : valuesProblem(widen(a.toFloatArray()));
+    }
+
+    @Override
+    public UTF8String produceResult(InternalRow row) {
+      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+    }
+  }
+
+  /** nn.check_values(array&lt;double&gt;). */
+  public static final class DoubleValues extends SoftmaxBoundFunction<UTF8String> {
+    DoubleValues(String name, ArrayType type) {
+      super(name, DataTypes.StringType, type);
+    }
+
+    // magic method used in codegen
+    public static UTF8String invoke(ArrayData a) {
+      UTF8String problem = shape(a);
+      return problem != null ? problem : valuesProblem(a.toDoubleArray());
+    }
+
+    @Override
+    public UTF8String produceResult(InternalRow row) {
+      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+    }
+  }
+}
