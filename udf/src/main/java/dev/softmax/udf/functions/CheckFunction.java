@@ -19,12 +19,19 @@ import org.apache.spark.unsafe.types.UTF8String;
  * non-finite value.
  */
 public final class CheckFunction implements UnboundFunction {
-  static final UTF8String NULL_ARRAY = UTF8String.fromString("null array");
-  static final UTF8String EMPTY_ARRAY = UTF8String.fromString("empty array");
-  static final UTF8String NULL_ELEMENT = UTF8String.fromString("null element");
-  static final UTF8String NAN_OR_INFINITY = UTF8String.fromString("NaN or +inf");
-  static final UTF8String ALL_MASKED = UTF8String.fromString("all entries -inf");
-  static final UTF8String NON_FINITE = UTF8String.fromString("non-finite value");
+  /** Every answer of {@code nn.check_logits} but null. */
+  public static final java.util.List<String> LOGITS_PROBLEMS = java.util.List.of(
+      "null array", "empty array", "null element", "NaN or +inf", "all entries -inf");
+  /** Every answer of {@code nn.check_values} but null. */
+  public static final java.util.List<String> VALUES_PROBLEMS = java.util.List.of(
+      "null array", "empty array", "null element", "non-finite value");
+
+  static final UTF8String NULL_ARRAY = UTF8String.fromString(LOGITS_PROBLEMS.get(0));
+  static final UTF8String EMPTY_ARRAY = UTF8String.fromString(LOGITS_PROBLEMS.get(1));
+  static final UTF8String NULL_ELEMENT = UTF8String.fromString(LOGITS_PROBLEMS.get(2));
+  static final UTF8String NAN_OR_INFINITY = UTF8String.fromString(LOGITS_PROBLEMS.get(3));
+  static final UTF8String ALL_MASKED = UTF8String.fromString(LOGITS_PROBLEMS.get(4));
+  static final UTF8String NON_FINITE = UTF8String.fromString(VALUES_PROBLEMS.get(3));
 
   private final String name;
   private final boolean logits;

@@ -1,0 +1,163 @@
+package dev.softmax.job;
+
+import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+
+import dev.softmax.udf.functions.CheckFunction;
+import dev.softmax.udf.kernel.Temperature;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code backward}: dL/dlogits from probabilities (or logits) and upstream gradients. */
+@Command(name = "backward", mixinStandardHelpOptions = true,
+    description = "Softmax backward pass dL/dz = S * (g - <S, g>) per row; every other column is kept.")
+final class BackwardCommand extends DatasetCommand {
+  static final String MISSING_GRADIENT = "missing gradient";
+  static final String DUPLICATE_GRADIENT = "duplicate gradient key";
+  static final String LENGTH_MISMATCH = "length mismatch";
+  private static final String GRAD_COUNT = "__softmax_grad_count";
+
+  @Option(names = "--probs-col", paramLabel = "COL",
+      description = "Probabilities S (default: probs, or log_probs with --log).")
+  String probsCol;
+
+  @Option(names = "--logits-col", paramLabel = "COL",
+      description = "Logits z instead of probabilities: S is recomputed from them.")
+  String logitsCol;
+
+  @Option(names = "--grad-col", paramLabel = "COL", description = "dL/dS. Default: ${DEFAULT-VALUE}.")
+  String gradCol = "grad";
+
+  @Option(names = "--output-col", paramLabel = "COL", description = "Default: ${DEFAULT-VALUE}.")
+  String outputCol = "grad_logits";
+
+  @Option(names = "--log", description = "The probabilities column holds log-probabilities"
+      + " (forward --log) and the gradient is dL/dlog_probs.")
+  boolean log;
+
+  @Option(names = "--temperature", paramLabel = "T",
+      description = "The forward pass's temperature; the gradient carries 1/T. Default: ${DEFAULT-VALUE}.")
+  double temperature = Temperature.NONE;
+
+  @Option(names = "--grad-input", paramLabel = "PATH",
+      description = "Read the gradients from this dataset, matched to the input's rows on --key.")
+  String gradInput;
+
+  @Override
+  String command() {
+    return "backward";
+  }
+
+  @Override
+  void checkOptions() {
+    try {
+      Temperature.check(temperature);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--temperature: " + e.getMessage());
+    }
+    if (probsCol != null && logitsCol != null) {
+      throw new UsageException("give one of --probs-col and --logits-col, not both");
+    }
+    if (log && logitsCol != null) {
+      throw new UsageException("--log reads log-probabilities; it does not go with --logits-col");
+    }
+    if (gradInput != null && (key == null || key.isEmpty())) {
+      throw new UsageException("--grad-input needs --key COL[,COL...] to match gradient rows to input rows");
+    }
+  }
+
+  @Override
+  Map<Path, String> otherInputs(DatasetPaths paths) {
+    return gradInput == null ? Map.of() : Map.of(paths.qualify(gradInput), "gradient input");
+  }
+
+  private String firstColumn() {
+    return logitsCol != null ? logitsCol : probsCol != null ? probsCol : log ? "log_probs" : "probs";
+  }
+
+  @Override
+  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys) {
+    String first = firstColumn();
+    String firstOption = logitsCol != null ? "--logits-col" : "--probs-col";
+    DataType element = data.floatingArrayColumn(firstOption, first);
+    Dataset<Row> rows = data.rows().withColumn(BatchWrite.FILE, input_file_name());
+    List<String> reasons = new ArrayList<>();
+    List<Column> problems = new ArrayList<>();
+
+    if (gradInput != null) {
+      if (List.of(data.rows().columns()).contains(gradCol)) {
+        throw new UsageException("--grad-col " + gradCol + " is a column of both " + data.path()
+            + " and --grad-input; rename one");
+      }
+      InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput));
+      requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);
+      for (String k : keys) {
+        grads.field("--key", k);
+      }
+      Dataset<Row> byKey = grads.rows()
+          .groupBy(keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
+          .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
+      rows = rows.join(byKey, scala.jdk.javaapi.CollectionConverters.asScala(keys).toSeq(), "left");
+      problems.add(when(col(GRAD_COUNT).isNull(), lit(MISSING_GRADIENT)));
+      problems.add(when(col(GRAD_COUNT).gt(1), lit(DUPLICATE_GRADIENT)));
+      reasons.add(MISSING_GRADIENT);
+      reasons.add(DUPLICATE_GRADIENT);
+    } else {
+      requireSameElement(data.floatingArrayColumn("--grad-col", gradCol), element, first);
+    }
+
+    // log-probabilities are -inf where masked, like logits; probabilities must be finite
+    boolean logitsRules = logitsCol != null || log;
+    String firstPrefix = first + ": ";
+    problems.add(concat(lit(firstPrefix),
+        call_function(logitsRules ? "nn.check_logits" : "nn.check_values", col(first))));
+    (logitsRules ? CheckFunction.LOGITS_PROBLEMS : CheckFunction.VALUES_PROBLEMS)
+        .forEach(p -> reasons.add(firstPrefix + p));
+    String gradPrefix = gradCol + ": ";
+    problems.add(concat(lit(gradPrefix), call_function("nn.check_values", col(gradCol))));
+    CheckFunction.VALUES_PROBLEMS.forEach(p -> reasons.add(gradPrefix + p));
+    problems.add(when(size(col(first)).notEqual(size(col(gradCol))), lit(LENGTH_MISMATCH)));
+    reasons.add(LENGTH_MISMATCH);
+
+    String function = logitsCol != null ? "nn.softmax_backward_from_logits"
+        : log ? "nn.log_softmax_backward" : "nn.softmax_backward";
+    List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
+    requireNewColumn(data, outputCol, consumed);
+    return new BatchWrite.Plan(
+        command(),
+        data.path().toString(),
+        rows,
+        coalesce(problems.toArray(Column[]::new)),
+        reasons,
+        outputCol,
+        call_function(function, col(first), col(gradCol), lit(temperature)),
+        consumed,
+        keys,
+        data.partitionColumns(),
+        element.simpleString());
+  }
+
+  private void requireSameElement(DataType grad, DataType element, String first) {
+    if (!grad.equals(element)) {
+      throw new UsageException("--grad-col " + gradCol + " holds " + grad.simpleString() + " but "
+          + first + " holds " + element.simpleString() + "; both must have one element type");
+    }
+  }
+}

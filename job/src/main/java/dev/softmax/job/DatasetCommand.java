@@ -1,0 +1,91 @@
+package dev.softmax.job;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * A subcommand that reads a dataset and writes one: checks the options, then the paths, then the
+ * input's schema, all before any Spark job runs; then writes through {@link BatchWrite}.
+ */
+abstract class DatasetCommand implements Callable<Integer> {
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "Parquet file or directory (Hive-style partitions included).")
+  String input;
+
+  @Option(names = "--output", required = true, paramLabel = "PATH", description = "Output directory.")
+  String output;
+
+  @Option(names = "--key", split = ",", paramLabel = "COL[,COL...]",
+      description = "Columns that identify a row: named in bad-row messages%n"
+          + "(default: id, when there is such a column).")
+  List<String> key;
+
+  @Mixin
+  CommonOptions common;
+
+  /** The subcommand's name, as in the summary. */
+  abstract String command();
+
+  /** Option checks that need no Spark; throw {@link UsageException}. */
+  void checkOptions() {}
+
+  /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
+  Map<Path, String> otherInputs(DatasetPaths paths) {
+    return Map.of();
+  }
+
+  /** Builds the run over the checked input. */
+  abstract BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys);
+
+  @Override
+  public Integer call() {
+    checkOptions();
+    SparkSession spark = SparkSessions.start(command());
+    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
+    Path in = paths.qualify(input);
+    Path out = paths.qualify(output);
+    Map<Path, String> inputs = new LinkedHashMap<>();
+    inputs.put(in, "input");
+    inputs.putAll(otherInputs(paths));
+    paths.requireInputs(List.copyOf(inputs.keySet()));
+    paths.requireWritable("output", out, inputs, common.mode);
+    Path quarantine = null;
+    if (common.onBadRow == BadRowPolicy.quarantine) {
+      quarantine = paths.qualify(common.quarantine != null ? common.quarantine : output + ".quarantine");
+      Map<Path, String> taken = new LinkedHashMap<>(inputs);
+      taken.put(out, "output");
+      paths.requireWritable("quarantine", quarantine, taken, common.mode);
+    } else if (common.quarantine != null) {
+      throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
+    }
+    InputDataset data = InputDataset.read(spark, in);
+    List<String> keys = key != null ? key
+        : List.of(data.rows().columns()).contains("id") ? List.of("id") : List.of();
+    for (String k : keys) {
+      data.field("--key", k);
+    }
+    if (common.partitionBy != null) {
+      for (String p : common.partitionBy) {
+        data.field("--partition-by", p);
+      }
+    }
+    BatchWrite.Plan plan = plan(spark, paths, data, keys);
+    Summary summary = BatchWrite.run(spark, paths, plan, common, out, quarantine);
+    System.out.println(summary.toLine());
+    return 0;
+  }
+
+  /** Fails when the output column would overwrite an input column that is kept. */
+  static void requireNewColumn(InputDataset data, String outputColumn, List<String> consumed) {
+    if (List.of(data.rows().columns()).contains(outputColumn) && !consumed.contains(outputColumn)) {
+      throw new UsageException("--output-col " + outputColumn + " is already a column of " + data.path()
+          + "; choose another name");
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.softmax.job;
+
+import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.softmax.udf.functions.CheckFunction;
+import dev.softmax.udf.kernel.Temperature;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code forward}: probabilities (or log-probabilities) from logits. */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+    description = "Row-wise softmax of a logits column; every other column is kept.")
+final class ForwardCommand extends DatasetCommand {
+  @Option(names = "--logits-col", paramLabel = "COL", description = "Default: ${DEFAULT-VALUE}.")
+  String logitsCol = "logits";
+
+  @Option(names = "--output-col", paramLabel = "COL",
+      description = "Default: probs, or log_probs with --log.")
+  String outputCol;
+
+  @Option(names = "--log", description = "Write log-probabilities (log_softmax) instead.")
+  boolean log;
+
+  @Option(names = "--temperature", paramLabel = "T",
+      description = "softmax(z / T); finite and > 0. Default: ${DEFAULT-VALUE}.")
+  double temperature = Temperature.NONE;
+
+  @Override
+  String command() {
+    return "forward";
+  }
+
+  @Override
+  void checkOptions() {
+    try {
+      Temperature.check(temperature);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--temperature: " + e.getMessage());
+    }
+  }
+
+  @Override
+  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys) {
+    DataType element = data.floatingArrayColumn("--logits-col", logitsCol);
+    String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
+    List<String> consumed = List.of(logitsCol);
+    requireNewColumn(data, out, consumed);
+    String prefix = logitsCol + ": ";
+    return new BatchWrite.Plan(
+        command(),
+        data.path().toString(),
+        data.rows().withColumn(BatchWrite.FILE, input_file_name()),
+        concat(lit(prefix), call_function("nn.check_logits", col(logitsCol))),
+        CheckFunction.LOGITS_PROBLEMS.stream().map(p -> prefix + p).toList(),
+        out,
+        call_function(log ? "nn.log_softmax" : "nn.softmax", col(logitsCol), lit(temperature)),
+        consumed,
+        keys,
+        data.partitionColumns(),
+        element.simpleString());
+  }
+}

@@ -1,0 +1,91 @@
+package dev.softmax.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.udf;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code generate}: a deterministic synthetic dataset of logits (and gradients). */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Write synthetic logits ~ N(0, 3^2) (and gradients ~ N(0, 1) with --grad): columns"
+        + " id, logits[, grad], partitioned by part. Values depend only on (seed, id, position).")
+final class GenerateCommand implements Callable<Integer> {
+  @Option(names = "--output", required = true, paramLabel = "PATH", description = "Output directory.")
+  String output;
+
+  @Option(names = "--rows", required = true, paramLabel = "N", description = "Number of rows.")
+  long rows;
+
+  @Option(names = "--width", required = true, paramLabel = "L", description = "Elements per row.")
+  int width;
+
+  @Option(names = "--partitions", paramLabel = "P",
+      description = "Values of the partition column part (and files). Default: ${DEFAULT-VALUE}.")
+  int partitions = 4;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Default: ${DEFAULT-VALUE}.")
+  long seed = 42;
+
+  @Option(names = "--grad", description = "Also write a grad column.")
+  boolean grad;
+
+  @Option(names = "--double", description = "array<double> instead of array<float>.")
+  boolean asDouble;
+
+  @Mixin
+  CommonOptions common;
+
+  @Override
+  public Integer call() {
+    if (rows < 0 || width < 1 || partitions < 1) {
+      throw new UsageException("--rows must be >= 0, --width >= 1 and --partitions >= 1; got "
+          + rows + ", " + width + ", " + partitions);
+    }
+    SparkSession spark = SparkSessions.start("generate");
+    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
+    Path out = paths.qualify(output);
+    paths.requireWritable("output", out, Map.of(), common.mode);
+
+    // range slices split at i * rows / partitions: each task writes one part
+    Dataset<Row> ids = spark.range(0, rows, 1, partitions).toDF("id")
+        .withColumn("part", floor(col("id").multiply(partitions).divide(Math.max(rows, 1))).cast("int"));
+    Dataset<Row> data = ids.withColumn("logits", values(0, 3.0).apply(col("id")))
+        .withColumn(BatchWrite.FILE, lit("generated rows"));
+    if (grad) {
+      data = data.withColumn("grad", values(1, 1.0).apply(col("id")));
+    }
+    String element = asDouble ? "double" : "float";
+    BatchWrite.Plan plan = new BatchWrite.Plan("generate",
+        "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
+        data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
+        List.of("part"), element);
+    Summary summary = BatchWrite.run(spark, paths, plan, common, out, null);
+    System.out.println(summary.toLine());
+    return 0;
+  }
+
+  private UserDefinedFunction values(int stream, double scale) {
+    long s = seed;
+    int w = width;
+    if (asDouble) {
+      return udf((UDF1<Long, double[]>) id -> SyntheticValues.doubles(s, id, w, stream, scale),
+          DataTypes.createArrayType(DataTypes.DoubleType, false));
+    }
+    return udf((UDF1<Long, float[]>) id -> SyntheticValues.floats(s, id, w, stream, scale),
+        DataTypes.createArrayType(DataTypes.FloatType, false));
+  }
+}

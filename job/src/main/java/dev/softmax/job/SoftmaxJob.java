@@ -1,0 +1,66 @@
+package dev.softmax.job;
+
+import java.io.File;
+import java.io.PrintWriter;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The batch job's entry point: {@code forward}, {@code backward} and {@code generate}. Exit status
+ * 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row fail}, a Spark
+ * failure), 2 for a wrong command line, path or column, found before any Spark job ran.
+ *
+ * <p>Option defaults can come from a properties file (conf/job.properties) named by the system
+ * property {@code softmax.job.defaults}; flags on the command line win.
+ */
+@Command(name = "softmax", mixinStandardHelpOptions = true, version = "spark-softmax 0.1.0",
+    description = "Softmax forward and backward passes over partitioned Parquet datasets.",
+    subcommands = {ForwardCommand.class, BackwardCommand.class, GenerateCommand.class})
+public final class SoftmaxJob {
+  /** The system property naming the defaults file. */
+  public static final String DEFAULTS_PROPERTY = "softmax.job.defaults";
+
+  private SoftmaxJob() {}
+
+  public static void main(String[] args) {
+    int status = run(args);
+    SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+    System.exit(status);
+  }
+
+  /** Runs one command line and returns its exit status; never exits the JVM. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new SoftmaxJob());
+    String defaults = System.getProperty(DEFAULTS_PROPERTY);
+    if (defaults != null) {
+      File file = new File(defaults);
+      if (!file.canRead()) {
+        System.err.println("softmax: cannot read the defaults file " + file + " (" + DEFAULTS_PROPERTY + ")");
+        return 2;
+      }
+      cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file));
+    }
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      if (e instanceof UsageException) {
+        err.println("softmax " + commandLine.getCommandName() + ": " + e.getMessage());
+        err.flush();
+        return 2;
+      }
+      if (e instanceof BadRowException) {
+        err.println(e.getMessage());
+        err.flush();
+        return 1;
+      }
+      e.printStackTrace(err);
+      err.println("softmax " + commandLine.getCommandName() + " failed: " + InputDataset.firstLine(e));
+      err.flush();
+      return 1;
+    });
+    return cli.execute(args);
+  }
+}

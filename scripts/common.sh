@@ -1,0 +1,22 @@
+# Shared by the scripts: paths, the build-when-needed step, and the java command for Spark.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APP_JAR="$ROOT/job/target/softmax-job-0.1.0-SNAPSHOT.jar"
+SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
+
+# Builds the application jar when it is missing or older than any source or pom.
+build_if_needed() {
+  if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CLASSPATH_FILE" ]] \
+      || [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" -newer "$APP_JAR" \
+                  \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]; then
+    echo "building spark-softmax (mvn package -DskipTests)..." >&2
+    (cd "$ROOT" && mvn -B -q -DskipTests package)
+  fi
+}
+
+# java with the flags Spark needs on Java 17, the job's conf, and Spark from the Maven classpath.
+spark_java() {
+  java @"$ROOT/conf/jvm.options" \
+    -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+    -Dsoftmax.job.defaults="$ROOT/conf/job.properties" \
+    "$@"
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the softmax job in Spark local mode, no Spark installation needed.
+#   scripts/run-local.sh                       the demo: forward then backward on data/sample into out/
+#   scripts/run-local.sh SUBCOMMAND ARGS...    any subcommand (forward, backward, generate; --help)
+# Environment: DRIVER_MEMORY (default 4g), SPARK_MASTER (default local[*]).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+build_if_needed
+
+submit() {
+  spark_java -Xmx"${DRIVER_MEMORY:-4g}" -cp "$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" \
+    org.apache.spark.deploy.SparkSubmit \
+    --properties-file "$ROOT/conf/spark-defaults.conf" \
+    --master "${SPARK_MASTER:-local[*]}" \
+    --class dev.softmax.job.SoftmaxJob "$APP_JAR" "$@"
+}
+
+if [[ $# -gt 0 ]]; then
+  submit "$@"
+  exit
+fi
+
+cd "$ROOT"
+echo "== forward: data/sample -> out/probs"
+submit forward --input data/sample --output out/probs --mode overwrite
+echo "== backward: out/probs -> out/grad_logits"
+submit backward --input out/probs --output out/grad_logits --mode overwrite
+echo "== summaries"
+cat out/probs/_summary.json out/grad_logits/_summary.json
