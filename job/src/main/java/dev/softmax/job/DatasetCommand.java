@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A subcommand that reads a dataset and writes one: checks the options, then the paths, then the
@@ -28,6 +30,9 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
+
+  @Spec
+  CommandSpec spec;
 
   /** The subcommand's name, as in the summary. */
   abstract String command();
@@ -77,7 +82,8 @@ abstract class DatasetCommand implements Callable<Integer> {
     }
     BatchWrite.Plan plan = plan(spark, paths, data, keys);
     Summary summary = BatchWrite.run(spark, paths, plan, common, out, quarantine);
-    System.out.println(summary.toLine());
+    spec.commandLine().getOut().println(summary.toLine());
+    spec.commandLine().getOut().flush();
     return 0;
   }
 

@@ -17,7 +17,9 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code generate}: a deterministic synthetic dataset of logits (and gradients). */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -49,6 +51,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
     if (rows < 0 || width < 1 || partitions < 1) {
@@ -74,7 +79,8 @@ final class GenerateCommand implements Callable<Integer> {
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
         List.of("part"), element);
     Summary summary = BatchWrite.run(spark, paths, plan, common, out, null);
-    System.out.println(summary.toLine());
+    spec.commandLine().getOut().println(summary.toLine());
+    spec.commandLine().getOut().flush();
     return 0;
   }
 

@@ -34,18 +34,23 @@ public final class SoftmaxJob {
 
   /** Runs one command line and returns its exit status; never exits the JVM. */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new SoftmaxJob());
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs one command line, printing to {@code out} and {@code err}; returns the exit status. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new SoftmaxJob()).setOut(out).setErr(err);
     String defaults = System.getProperty(DEFAULTS_PROPERTY);
     if (defaults != null) {
       File file = new File(defaults);
       if (!file.canRead()) {
-        System.err.println("softmax: cannot read the defaults file " + file + " (" + DEFAULTS_PROPERTY + ")");
+        err.println("softmax: cannot read the defaults file " + file + " (" + DEFAULTS_PROPERTY + ")");
+        err.flush();
         return 2;
       }
       cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file));
     }
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
       if (e instanceof UsageException) {
         err.println("softmax " + commandLine.getCommandName() + ": " + e.getMessage());
         err.flush();

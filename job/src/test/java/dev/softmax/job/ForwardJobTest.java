@@ -1,0 +1,95 @@
+package dev.softmax.job;
+
+import static dev.softmax.job.JobTestKit.duck;
+import static dev.softmax.job.JobTestKit.duckValue;
+import static dev.softmax.job.JobTestKit.parquet;
+import static dev.softmax.job.JobTestKit.runOk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Forward runs end to end, checked by DuckDB: it reads the job's Parquet and recomputes softmax
+ * in double precision in SQL, an engine and a formula independent of the job's kernels.
+ */
+class ForwardJobTest {
+  @TempDir
+  static Path dir;
+  static Path floats;
+  static Path doubles;
+
+  @BeforeAll
+  static void writeInputs() {
+    floats = dir.resolve("floats");
+    doubles = dir.resolve("doubles");
+    // widths 1..40, values from a hash (deterministic), an extra string column, partitions
+    String rows = "SELECT id, IF(id % 2 = 0, 'train', 'eval') AS split, CAST(id % 3 AS INT) AS part,"
+        + " transform(sequence(1, CAST(id % 40 + 1 AS INT)),"
+        + "   j -> (xxhash64(id, j) % 2000) / 100.0D) AS z FROM range(300)";
+    JobTestKit.spark().sql(rows).selectExpr("id", "split", "part", "CAST(z AS array<float>) AS logits")
+        .write().partitionBy("part").parquet(floats.toString());
+    JobTestKit.spark().sql(rows).selectExpr("id", "split", "part", "z AS logits")
+        .write().partitionBy("part").parquet(doubles.toString());
+  }
+
+  /** Softmax of a DOUBLE[] column in DuckDB SQL. */
+  private static String duckSoftmax(String z, String t) {
+    String shifted = "list_transform(" + z + ", lambda x: exp((x - list_max(" + z + ")) / " + t + "))";
+    return "list_transform(" + shifted + ", lambda e: e / list_sum(" + shifted + "))";
+  }
+
+  @Test
+  void floatForwardIsWithinOneFloatUlpOfDuckDbAndKeepsColumnsAndPartitions() {
+    Path out = dir.resolve("probs");
+    JobTestKit.Result r = runOk("forward", "--input", floats.toString(), "--output", out.toString());
+    assertThat(r.out()).contains("forward: 300 rows in, 300 written, 0 skipped, 0 quarantined");
+
+    assertThat(out.resolve("part=0")).isDirectory();
+    assertThat(out.resolve("_SUCCESS")).exists();
+    assertThat(duckValue("SELECT typeof(probs) FROM " + parquet(out) + " LIMIT 1")).isEqualTo("FLOAT[]");
+    assertThat(duck("DESCRIBE SELECT * FROM " + parquet(out)))
+        .extracting(m -> m.get("column_name"))
+        .containsExactlyInAnyOrder("id", "split", "probs", "part");
+
+    String joined = "SELECT i.id, i.split AS split_in, o.split AS split_out, i.part AS part_in, o.part AS part_out,"
+        + " CAST(o.probs AS DOUBLE[]) AS p, " + duckSoftmax("CAST(i.logits AS DOUBLE[])", "1.0") + " AS e"
+        + " FROM " + parquet(floats) + " i JOIN " + parquet(out) + " o USING (id)";
+    assertThat(duckValue("SELECT count(*) FROM (" + joined + ") WHERE split_in = split_out AND part_in = part_out"))
+        .isEqualTo(300L);
+    String elements = "SELECT id, unnest(p) AS p, unnest(e) AS e FROM (" + joined + ")";
+    // one float ulp of the exact value is at most 2^-23 of it
+    assertThat(duckValue("SELECT count(*) FROM (" + elements + ") WHERE abs(p - e) > abs(e) * pow(2, -23) + 1e-45"))
+        .isEqualTo(0L);
+    assertThat(duckValue("SELECT count(*) FROM (" + elements + ")")).isEqualTo(duckValue(
+        "SELECT CAST(sum(len(logits)) AS BIGINT) FROM " + parquet(floats)));
+  }
+
+  @Test
+  void doubleLogSoftmaxWithTemperatureMatchesDuckDb() {
+    Path out = dir.resolve("log_probs_t");
+    runOk("forward", "--input", doubles.toString(), "--output", out.toString(), "--log", "--temperature", "2.5");
+    assertThat(duckValue("SELECT typeof(log_probs) FROM " + parquet(out) + " LIMIT 1")).isEqualTo("DOUBLE[]");
+    String z = "i.logits";
+    String expected = "list_transform(" + z + ", lambda x: (x - list_max(" + z + ")) / 2.5 - ln(list_sum("
+        + "list_transform(" + z + ", lambda y: exp((y - list_max(" + z + ")) / 2.5)))))";
+    String elements = "SELECT unnest(o.log_probs) AS y, unnest(" + expected + ") AS e FROM "
+        + parquet(doubles) + " i JOIN " + parquet(out) + " o USING (id)";
+    assertThat(duckValue("SELECT max(abs(y - e) / (abs(e) + 1)) FROM (" + elements + ")"))
+        .satisfies(v -> assertThat((Double) v).isLessThan(1e-13));
+  }
+
+  @Test
+  void outputColumnAndLogitsColumnAreConfigurable() throws Exception {
+    Path in = dir.resolve("renamed");
+    JobTestKit.spark().sql("SELECT 1L AS id, array(0f, 0f) AS scores").write().parquet(in.toString());
+    Path out = dir.resolve("renamed_out");
+    runOk("forward", "--input", in.toString(), "--output", out.toString(), "--logits-col", "scores",
+        "--output-col", "p");
+    assertThat(duckValue("SELECT p FROM " + parquet(out)).toString()).isEqualTo("[0.5, 0.5]");
+    assertThat(Files.readString(out.resolve("_summary.json"))).contains("\"columns\" : [ \"id\", \"p\" ]");
+  }
+}
