@@ -1,0 +1,76 @@
+package dev.softmax.job;
+
+import static dev.softmax.job.JobTestKit.duck;
+import static dev.softmax.job.JobTestKit.parquet;
+import static dev.softmax.job.JobTestKit.run;
+import static dev.softmax.job.JobTestKit.runOk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Help, defaults from a properties file, and --partition-by. */
+class CommandLineJobTest {
+  @TempDir
+  Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"forward", "backward", "generate"})
+  void everySubcommandHasHelp(String command) {
+    JobTestKit.Result r = run(command, "--help");
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).startsWith("Usage: softmax " + command).contains("--output", "--mode", "--on-bad-row");
+  }
+
+  @Test
+  void defaultsFileSetsOptionsAndFlagsWin() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, IF(id = 1, array(float('NaN')), array(0f, 0f)) AS logits FROM range(4)")
+        .write().parquet(in.toString());
+    Path defaults = Files.writeString(dir.resolve("job.properties"), "on-bad-row = skip\noutput-col = p\n");
+    System.setProperty(SoftmaxJob.DEFAULTS_PROPERTY, defaults.toString());
+    try {
+      JobTestKit.Result r = runOk("forward", "--input", in.toString(), "--output", dir.resolve("a").toString());
+      assertThat(r.out()).contains("4 rows in, 3 written, 1 skipped");
+      assertThat(duck("DESCRIBE SELECT * FROM " + parquet(dir.resolve("a")))).extracting(m -> m.get("column_name"))
+          .containsExactly("id", "p");
+      JobTestKit.Result failed = run("forward", "--input", in.toString(), "--output", dir.resolve("b").toString(),
+          "--on-bad-row", "fail");
+      assertThat(failed.status()).isEqualTo(1);
+    } finally {
+      System.clearProperty(SoftmaxJob.DEFAULTS_PROPERTY);
+    }
+  }
+
+  @Test
+  void unreadableDefaultsFileIsAUsageError() {
+    System.setProperty(SoftmaxJob.DEFAULTS_PROPERTY, dir.resolve("missing.properties").toString());
+    try {
+      JobTestKit.Result r = run("forward", "--help");
+      assertThat(r.status()).isEqualTo(2);
+      assertThat(r.err()).contains("cannot read the defaults file");
+    } finally {
+      System.clearProperty(SoftmaxJob.DEFAULTS_PROPERTY);
+    }
+  }
+
+  @Test
+  void partitionByReplacesTheInputPartitioning() {
+    Path in = dir.resolve("parted");
+    JobTestKit.spark().sql("SELECT id, CAST(id % 2 AS INT) AS p, IF(id < 3, 'x', 'y') AS q, array(1f) AS logits"
+        + " FROM range(6)").write().partitionBy("p").parquet(in.toString());
+    Path same = dir.resolve("same");
+    Path other = dir.resolve("other");
+    runOk("forward", "--input", in.toString(), "--output", same.toString());
+    runOk("forward", "--input", in.toString(), "--output", other.toString(), "--partition-by", "q");
+    assertThat(same.resolve("p=0")).isDirectory();
+    assertThat(other.resolve("q=x")).isDirectory();
+    assertThat(other.resolve("p=0")).doesNotExist();
+    assertThat(duck("SELECT id, p, q FROM " + parquet(other) + " ORDER BY id")).hasSize(6)
+        .allSatisfy(m -> assertThat(((Number) m.get("p")).longValue()).isEqualTo((Long) m.get("id") % 2));
+  }
+}
