@@ -67,11 +67,7 @@ final class BackwardCommand extends DatasetCommand {
 
   @Override
   void checkOptions() {
-    try {
-      Temperature.check(temperature);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--temperature: " + e.getMessage());
-    }
+    requireValidTemperature(temperature);
     if (probsCol != null && logitsCol != null) {
       throw new UsageException("give one of --probs-col and --logits-col, not both");
     }

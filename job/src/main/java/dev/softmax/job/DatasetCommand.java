@@ -87,6 +87,14 @@ abstract class DatasetCommand implements Callable<Integer> {
     return 0;
   }
 
+  static void requireValidTemperature(double temperature) {
+    try {
+      dev.softmax.udf.kernel.Temperature.check(temperature);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--temperature: " + e.getMessage());
+    }
+  }
+
   /** Fails when the output column would overwrite an input column that is kept. */
   static void requireNewColumn(InputDataset data, String outputColumn, List<String> consumed) {
     if (List.of(data.rows().columns()).contains(outputColumn) && !consumed.contains(outputColumn)) {

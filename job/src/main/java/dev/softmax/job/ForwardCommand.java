@@ -39,11 +39,7 @@ final class ForwardCommand extends DatasetCommand {
 
   @Override
   void checkOptions() {
-    try {
-      Temperature.check(temperature);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--temperature: " + e.getMessage());
-    }
+    requireValidTemperature(temperature);
   }
 
   @Override

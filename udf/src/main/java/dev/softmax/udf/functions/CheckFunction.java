@@ -1,6 +1,5 @@
 package dev.softmax.udf.functions;
 
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
@@ -125,7 +124,7 @@ public final class CheckFunction implements UnboundFunction {
   /** nn.check_logits(array&lt;float&gt;). */
   public static final class FloatLogits extends SoftmaxBoundFunction<UTF8String> {
     FloatLogits(String name, ArrayType type) {
-      super(name, DataTypes.StringType, type);
+      super(name, row -> invoke(array(row, 0)), DataTypes.StringType, type);
     }
 
     // magic method used in codegen
@@ -133,17 +132,12 @@ public final class CheckFunction implements UnboundFunction {
       UTF8String problem = shape(a);
       return problem != null ? problem : logitsProblem(widen(a.toFloatArray()));
     }
-
-    @Override
-    public UTF8String produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
-    }
   }
 
   /** nn.check_logits(array&lt;double&gt;). */
   public static final class DoubleLogits extends SoftmaxBoundFunction<UTF8String> {
     DoubleLogits(String name, ArrayType type) {
-      super(name, DataTypes.StringType, type);
+      super(name, row -> invoke(array(row, 0)), DataTypes.StringType, type);
     }
 
     // magic method used in codegen
@@ -151,17 +145,12 @@ public final class CheckFunction implements UnboundFunction {
       UTF8String problem = shape(a);
       return problem != null ? problem : logitsProblem(a.toDoubleArray());
     }
-
-    @Override
-    public UTF8String produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
-    }
   }
 
   /** nn.check_values(array&lt;float&gt;). */
   public static final class FloatValues extends SoftmaxBoundFunction<UTF8String> {
     FloatValues(String name, ArrayType type) {
-      super(name, DataTypes.StringType, type);
+      super(name, row -> invoke(array(row, 0)), DataTypes.StringType, type);
     }
 
     // magic method used in codegen
@@ -169,28 +158,18 @@ public final class CheckFunction implements UnboundFunction {
       UTF8String problem = shape(a);
       return problem != null ? problem : valuesProblem(widen(a.toFloatArray()));
     }
-
-    @Override
-    public UTF8String produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
-    }
   }
 
   /** nn.check_values(array&lt;double&gt;). */
   public static final class DoubleValues extends SoftmaxBoundFunction<UTF8String> {
     DoubleValues(String name, ArrayType type) {
-      super(name, DataTypes.StringType, type);
+      super(name, row -> invoke(array(row, 0)), DataTypes.StringType, type);
     }
 
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       UTF8String problem = shape(a);
       return problem != null ? problem : valuesProblem(a.toDoubleArray());
-    }
-
-    @Override
-    public UTF8String produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.softmax.udf.functions;
 
 import dev.softmax.udf.kernel.Jacobian;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
@@ -52,7 +51,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
   /** nn.softmax_jacobian(array&lt;float&gt;). */
   public static final class Float extends SoftmaxBoundFunction<ArrayData> {
     Float(ArrayType probs) {
-      super(NAME, resultOf(probs), probs);
+      super(NAME, row -> invoke(array(row, 0)), resultOf(probs), probs);
     }
 
     // magic method used in codegen
@@ -63,23 +62,14 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
       }
       checkWidth(s.length);
       float[][] j = Jacobian.of(s);
-      ArrayData[] rows = new ArrayData[j.length];
-      for (int r = 0; r < j.length; r++) {
-        rows[r] = ArrayRows.of(j[r]);
-      }
-      return new GenericArrayData(rows);
-    }
-
-    @Override
-    public ArrayData produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+      return new GenericArrayData(java.util.Arrays.stream(j).map(ArrayRows::of).toArray());
     }
   }
 
   /** nn.softmax_jacobian(array&lt;double&gt;). */
   public static final class Double extends SoftmaxBoundFunction<ArrayData> {
     Double(ArrayType probs) {
-      super(NAME, resultOf(probs), probs);
+      super(NAME, row -> invoke(array(row, 0)), resultOf(probs), probs);
     }
 
     // magic method used in codegen
@@ -90,16 +80,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
       }
       checkWidth(s.length);
       double[][] j = Jacobian.of(s);
-      ArrayData[] rows = new ArrayData[j.length];
-      for (int r = 0; r < j.length; r++) {
-        rows[r] = ArrayRows.of(j[r]);
-      }
-      return new GenericArrayData(rows);
-    }
-
-    @Override
-    public ArrayData produceResult(InternalRow row) {
-      return invoke(row.isNullAt(0) ? null : row.getArray(0));
+      return new GenericArrayData(java.util.Arrays.stream(j).map(ArrayRows::of).toArray());
     }
   }
 }

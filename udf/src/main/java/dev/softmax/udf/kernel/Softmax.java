@@ -17,14 +17,8 @@ public final class Softmax {
 
   /** Writes softmax(z / t) into {@code out}, which has the length of {@code z}. */
   public static void forward(double[] z, double t, double[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Temperature.check(t);
-    if (z.length == 0) {
-      return;
-    }
-    int arg = argMax(z);
+    int arg = start(z, t, out);
     if (arg < 0) {
-      java.util.Arrays.fill(out, Double.NaN);
       return;
     }
     double sum = 1.0 + shiftedExps(z, arg, t, out);
@@ -36,21 +30,13 @@ public final class Softmax {
   /** Float rows: computed in double, rounded once. */
   public static void forward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
-    double[] s = new double[z.length];
-    forward(Rows.widen(z), t, s);
-    Rows.narrow(s, out);
+    Rows.viaDouble(z, t, out, Softmax::forward);
   }
 
   /** Writes log_softmax(z / t) = (z - max) / t - log(sum exp((z - max) / t)) into {@code out}. */
   public static void logForward(double[] z, double t, double[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Temperature.check(t);
-    if (z.length == 0) {
-      return;
-    }
-    int arg = argMax(z);
+    int arg = start(z, t, out);
     if (arg < 0) {
-      java.util.Arrays.fill(out, Double.NaN);
       return;
     }
     // log1p of the sum without the maximum's own term (exactly 1) keeps log(sum) accurate when
@@ -67,9 +53,24 @@ public final class Softmax {
   /** Float rows: computed in double, rounded once. */
   public static void logForward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
-    double[] y = new double[z.length];
-    logForward(Rows.widen(z), t, y);
-    Rows.narrow(y, out);
+    Rows.viaDouble(z, t, out, Softmax::logForward);
+  }
+
+  /**
+   * Checks the lengths and the temperature, then returns the index of the row's maximum, or -1
+   * when {@code out} is already final: an empty row, or a row with no valid softmax (set to NaN).
+   */
+  private static int start(double[] z, double t, double[] out) {
+    Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
+    if (z.length == 0) {
+      return -1;
+    }
+    int arg = argMax(z);
+    if (arg < 0) {
+      java.util.Arrays.fill(out, Double.NaN);
+    }
+    return arg;
   }
 
   /**

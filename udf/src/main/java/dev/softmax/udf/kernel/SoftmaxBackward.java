@@ -33,9 +33,7 @@ public final class SoftmaxBackward {
   public static void fromProbs(float[] s, float[] g, double t, float[] out) {
     Rows.sameLength("probs", s.length, "grad", g.length);
     Rows.sameLength("probs", s.length, "output", out.length);
-    double[] dz = new double[s.length];
-    fromProbs(Rows.widen(s), Rows.widen(g), t, dz);
-    Rows.narrow(dz, out);
+    Rows.viaDouble(s, g, t, out, SoftmaxBackward::fromProbs);
   }
 
   /** dL/dz from the logits z: recomputes S = softmax(z / t) in double first. */
@@ -51,9 +49,7 @@ public final class SoftmaxBackward {
   public static void fromLogits(float[] z, float[] g, double t, float[] out) {
     Rows.sameLength("logits", z.length, "grad", g.length);
     Rows.sameLength("logits", z.length, "output", out.length);
-    double[] dz = new double[z.length];
-    fromLogits(Rows.widen(z), Rows.widen(g), t, dz);
-    Rows.narrow(dz, out);
+    Rows.viaDouble(z, g, t, out, SoftmaxBackward::fromLogits);
   }
 
   /**
@@ -79,8 +75,6 @@ public final class SoftmaxBackward {
   public static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
     Rows.sameLength("log_probs", y.length, "grad", g.length);
     Rows.sameLength("log_probs", y.length, "output", out.length);
-    double[] dz = new double[y.length];
-    fromLogProbs(Rows.widen(y), Rows.widen(g), t, dz);
-    Rows.narrow(dz, out);
+    Rows.viaDouble(y, g, t, out, SoftmaxBackward::fromLogProbs);
   }
 }
