@@ -69,6 +69,12 @@ abstract class DatasetCommand implements Callable<Integer> {
     } else if (common.quarantine != null) {
       throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
     }
+    if (common.mode == WriteMode.overwrite) {
+      paths.removeLeftovers(out);
+      if (quarantine != null) {
+        paths.removeLeftovers(quarantine);
+      }
+    }
     InputDataset data = InputDataset.read(spark, in);
     List<String> keys = key != null ? key
         : List.of(data.rows().columns()).contains("id") ? List.of("id") : List.of();

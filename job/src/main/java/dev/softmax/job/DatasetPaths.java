@@ -69,6 +69,34 @@ final class DatasetPaths {
       throw new UsageException(what + " " + out + " already exists; remove it, choose another path,"
           + " or pass --mode overwrite (the old data stays until the new run has succeeded)");
     }
+    List<Path> left = leftovers(out);
+    if (mode == WriteMode.error && !left.isEmpty()) {
+      throw new UsageException("a run writing " + what + " " + out + " did not finish and left " + left.get(0)
+          + " (" + left.size() + " in all); pass --mode overwrite to write anyway (it removes them),"
+          + " or delete them");
+    }
+  }
+
+  /** What runs that died while writing {@code out} left beside it: staged or set-aside data. */
+  List<Path> leftovers(Path out) {
+    try {
+      FileSystem fs = out.getFileSystem(conf);
+      if (!fs.exists(out.getParent())) {
+        return List.of();
+      }
+      String prefix = "." + out.getName() + ".";
+      return java.util.Arrays.stream(fs.listStatus(out.getParent()))
+          .map(org.apache.hadoop.fs.FileStatus::getPath)
+          .filter(p -> p.getName().startsWith(prefix + "staging-") || p.getName().startsWith(prefix + "replaced-"))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + out.getParent(), e);
+    }
+  }
+
+  /** Removes what runs that died while writing {@code out} left beside it. */
+  void removeLeftovers(Path out) {
+    leftovers(out).forEach(this::discard);
   }
 
   static boolean isInside(Path child, Path parent) {

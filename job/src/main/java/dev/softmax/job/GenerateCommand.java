@@ -64,6 +64,9 @@ final class GenerateCommand implements Callable<Integer> {
     DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
     Path out = paths.qualify(output);
     paths.requireWritable("output", out, Map.of(), common.mode);
+    if (common.mode == WriteMode.overwrite) {
+      paths.removeLeftovers(out);
+    }
 
     // range slices split at i * rows / partitions: each task writes one part
     Dataset<Row> ids = spark.range(0, rows, 1, partitions).toDF("id")
