@@ -1,0 +1,193 @@
+package dev.softmax.job;
+
+import static dev.softmax.job.JobTestKit.duckValue;
+import static dev.softmax.job.JobTestKit.parquet;
+import static dev.softmax.job.JobTestKit.runOk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a real Spark standalone cluster (a master and two workers, separate JVMs, started by
+ * scripts/local-cluster.sh) through scripts/submit.sh: results equal local mode bit for bit, a
+ * killed executor costs no row, and a killed driver leaves nothing that looks complete.
+ */
+class ClusterIT {
+  private static final Path ROOT = Path.of(System.getProperty("softmax.root", ".")).toAbsolutePath();
+  private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
+
+  @TempDir
+  static Path dir;
+  static Path cluster;
+  static Path input;
+  static Path big;
+  static Path localProbs;
+  static Path localGrads;
+  static Path bigProbs;
+  static String master;
+
+  @BeforeAll
+  static void startClusterAndComputeLocalReferences() throws Exception {
+    cluster = dir.resolve("cluster");
+    input = dir.resolve("input");
+    big = dir.resolve("big");
+    localProbs = dir.resolve("local_probs");
+    localGrads = dir.resolve("local_grads");
+    bigProbs = dir.resolve("big_probs_local");
+    runOk("generate", "--output", input.toString(), "--rows", "20000", "--width", "64", "--partitions", "8", "--grad");
+    runOk("generate", "--output", big.toString(), "--rows", "300000", "--width", "128", "--partitions", "12");
+    runOk("forward", "--input", input.toString(), "--output", localProbs.toString());
+    runOk("backward", "--input", localProbs.toString(), "--output", localGrads.toString());
+    runOk("forward", "--input", big.toString(), "--output", bigProbs.toString());
+
+    Process start = script("local-cluster.sh", List.of("start", "--workers", "2", "--cores", "1", "--memory", "1g"),
+        dir.resolve("cluster-start.log"));
+    assertThat(start.waitFor(3, TimeUnit.MINUTES)).as("cluster started in time").isTrue();
+    assertThat(start.exitValue()).as(Files.readString(dir.resolve("cluster-start.log"))).isZero();
+    master = Files.readString(cluster.resolve("master.url")).strip();
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    Process stop = script("local-cluster.sh", List.of("stop"), dir.resolve("cluster-stop.log"));
+    assertThat(stop.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(clusterProcesses()).as("no Spark process of the test cluster is left").isEmpty();
+  }
+
+  private static Process script(String name, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("scripts").resolve(name).toString()));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SOFTMAX_CLUSTER_DIR", cluster.toString());
+    pb.environment().put("SOFTMAX_NO_BUILD", "1");
+    pb.environment().remove("SPARK_HOME");
+    return pb.start();
+  }
+
+  /** Starts scripts/submit.sh against the test cluster; its process is the driver JVM. */
+  private static Process submit(Path log, String... args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("--master", master, "--conf", "spark.executor.memory=768m"));
+    all.addAll(List.of(args));
+    return script("submit.sh", all, log);
+  }
+
+  private static int finish(Process p, Path log) throws Exception {
+    if (!p.waitFor(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("job did not finish in " + JOB_TIMEOUT + ":\n" + Files.readString(log));
+    }
+    return p.exitValue();
+  }
+
+  private static List<ProcessHandle> clusterProcesses() {
+    String marker = cluster.resolve("spark-home").toString();
+    return ProcessHandle.allProcesses()
+        .filter(h -> h.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .toList();
+  }
+
+  private static List<ProcessHandle> executors() {
+    return clusterProcesses().stream()
+        .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+        .toList();
+  }
+
+  private static boolean writing(Path output) {
+    Path parent = output.getParent();
+    try (Stream<Path> s = Files.list(parent)) {
+      return s.anyMatch(p -> p.getFileName().toString().startsWith("." + output.getFileName() + ".staging-")
+          && Files.exists(p.resolve("_temporary")));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    Instant deadline = Instant.now().plus(JOB_TIMEOUT);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Every row of {@code a} has a partner in {@code b} with the same id and a bit-identical column. */
+  private static void assertSameRows(Path a, Path b, String column, long rows) {
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(a))).isEqualTo(rows);
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(b))).isEqualTo(rows);
+    assertThat(duckValue("SELECT count(DISTINCT id) FROM " + parquet(b))).isEqualTo(rows);
+    // float equality is bit equality here: the outputs hold no NaN (checked) and no -0.0 (softmax >= 0)
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(b) + " WHERE list_has_any(" + column
+        + ", [CAST('NaN' AS FLOAT)])")).isEqualTo(0L);
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(a) + " x JOIN " + parquet(b)
+        + " y USING (id) WHERE x." + column + " = y." + column + " AND x.part = y.part")).isEqualTo(rows);
+  }
+
+  @Test
+  void forwardAndBackwardOnTheClusterEqualLocalModeBitForBit() throws Exception {
+    Path probs = dir.resolve("cluster_probs");
+    Path grads = dir.resolve("cluster_grads");
+    Path log = dir.resolve("submit-forward.log");
+    assertThat(finish(submit(log, "forward", "--input", input.toString(), "--output", probs.toString()), log))
+        .as(Files.readString(log)).isZero();
+    assertThat(JobTestKit.summary(probs)).contains("\"master\" : \"" + master + "\"", "\"rows_in\" : 20000");
+    Path log2 = dir.resolve("submit-backward.log");
+    assertThat(finish(submit(log2, "backward", "--input", probs.toString(), "--output", grads.toString()), log2))
+        .as(Files.readString(log2)).isZero();
+    assertSameRows(localProbs, probs, "probs", 20000);
+    assertSameRows(localGrads, grads, "grad_logits", 20000);
+  }
+
+  @Test
+  void aKilledExecutorCostsNoRow() throws Exception {
+    Path out = dir.resolve("executor_loss");
+    Path log = dir.resolve("submit-executor-loss.log");
+    Process driver = submit(log, "forward", "--input", big.toString(), "--output", out.toString());
+    await("the write to start", () -> writing(out) && executors().size() == 2);
+    ProcessHandle victim = executors().get(0);
+    victim.destroyForcibly();
+    assertThat(driver.isAlive()).as("the job was still running when the executor died").isTrue();
+    assertThat(finish(driver, log)).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).containsAnyOf("Lost executor", "ExecutorLostFailure", "Executor lost");
+    assertSameRows(bigProbs, out, "probs", 300000);
+  }
+
+  @Test
+  void aKilledDriverLeavesNothingThatLooksCompleteAndTheRerunRecovers() throws Exception {
+    Path out = dir.resolve("driver_loss");
+    Path log = dir.resolve("submit-driver-loss.log");
+    Process driver = submit(log, "forward", "--input", big.toString(), "--output", out.toString());
+    await("the write to start", () -> writing(out));
+    driver.destroyForcibly();
+    driver.waitFor(1, TimeUnit.MINUTES);
+
+    assertThat(out).as("a reader of the output path sees no dataset").doesNotExist();
+    assertThat(dir.resolve("driver_loss/_SUCCESS")).doesNotExist();
+
+    Path refusedLog = dir.resolve("submit-driver-loss-error.log");
+    int refused = finish(submit(refusedLog, "forward", "--input", big.toString(), "--output", out.toString()), refusedLog);
+    assertThat(refused).isEqualTo(2);
+    assertThat(Files.readString(refusedLog)).contains("did not finish and left", "pass --mode overwrite");
+
+    Path rerunLog = dir.resolve("submit-driver-loss-rerun.log");
+    int rerun = finish(submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString(),
+        "--mode", "overwrite"), rerunLog);
+    assertThat(rerun).as(Files.readString(rerunLog)).isZero();
+    assertSameRows(bigProbs, out, "probs", 300000);
+    assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
+  }
+}
