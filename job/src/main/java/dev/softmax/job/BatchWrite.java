@@ -105,7 +105,7 @@ final class BatchWrite {
       Summary summary = new Summary(plan.command(), plan.input(), output.toString(),
           quarantine == null ? null : quarantine.toString(), rowsIn, written, skipped, quarantined,
           byReason, List.of(good.columns()), plan.elementType(), seconds, rowsIn / seconds,
-          spark.version(), spark.sparkContext().master(), "scalar");
+          spark.version(), spark.sparkContext().master(), dev.softmax.udf.kernel.Kernels.name());
       paths.writeText(new Path(staged, "_summary.json"), summary.toJson());
       if (stagedQuarantine != null) {
         paths.publish(stagedQuarantine, quarantine);

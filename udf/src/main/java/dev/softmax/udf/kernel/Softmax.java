@@ -15,8 +15,20 @@ package dev.softmax.udf.kernel;
 public final class Softmax {
   private Softmax() {}
 
-  /** Writes softmax(z / t) into {@code out}, which has the length of {@code z}. */
+  /**
+   * Writes softmax(z / t) into {@code out}, which has the length of {@code z}; with the {@link
+   * Kernels#VECTOR vector kernel} when the JDK's Vector API is there, else the scalar one.
+   */
   public static void forward(double[] z, double t, double[] out) {
+    if (Kernels.VECTOR) {
+      VectorSoftmax.forward(z, t, out);
+    } else {
+      scalarForward(z, t, out);
+    }
+  }
+
+  /** The scalar forward kernel: the reference the vector kernel must agree with. */
+  static void scalarForward(double[] z, double t, double[] out) {
     int arg = start(z, t, out);
     if (arg < 0) {
       return;
@@ -29,8 +41,12 @@ public final class Softmax {
 
   /** Float rows: computed in double, rounded once. */
   public static void forward(float[] z, double t, float[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Rows.viaDouble(z, t, out, Softmax::forward);
+    if (Kernels.VECTOR) {
+      VectorSoftmax.forward(z, t, out);
+    } else {
+      Rows.sameLength("logits", z.length, "output", out.length);
+      Rows.viaDouble(z, t, out, Softmax::scalarForward);
+    }
   }
 
   /** Writes log_softmax(z / t) = (z - max) / t - log(sum exp((z - max) / t)) into {@code out}. */
@@ -60,7 +76,7 @@ public final class Softmax {
    * Checks the lengths and the temperature, then returns the index of the row's maximum, or -1
    * when {@code out} is already final: an empty row, or a row with no valid softmax (set to NaN).
    */
-  private static int start(double[] z, double t, double[] out) {
+  static int start(double[] z, double t, double[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
     if (z.length == 0) {
@@ -127,7 +143,7 @@ public final class Softmax {
    * m)} and {@code x = fl(d / t)}, returns {@code lo} with {@code x + lo = (z - m) / t} to double
    * precision of {@code lo}. Finite inputs only.
    */
-  private static double lowPart(double z, double m, double d, double t, double x) {
+  static double lowPart(double z, double m, double d, double t, double x) {
     double b = d - z;
     double subtractionError = (z - (d - b)) + (-m - b);
     if (t == Temperature.NONE) {

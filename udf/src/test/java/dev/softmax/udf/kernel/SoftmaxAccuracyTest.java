@@ -11,14 +11,31 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SoftmaxAccuracyTest {
   private static final double DOUBLE_RELATIVE = 1e-13;
 
+  /** Both forward kernels, whichever one this JVM would pick. */
+  static final java.util.Map<String, Rows.RowKernel> KERNELS = java.util.Map.of(
+      "scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
+
+  /** A forward kernel over float rows. */
+  interface FloatKernel {
+    void apply(float[] z, double t, float[] out);
+  }
+
+  /** Both float forward kernels: widened to double for the scalar one, lane by lane for the vector one. */
+  static final java.util.Map<String, FloatKernel> FLOAT_KERNELS = java.util.Map.of(
+      "scalar", (z, t, out) -> Rows.viaDouble(z, t, out, Softmax::scalarForward),
+      "vector", VectorSoftmax::forward);
+
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
   @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
   void doubleForwardIsWithin1e13Relative(int width, double scale, long seed) {
     double[] z = RandomRows.logits(width, scale, seed);
     for (double t : new double[] {1.0, 0.37, 4.0}) {
-      double[] s = new double[width];
-      Softmax.forward(z, t, s);
-      assertDoubleClose(s, Reference.softmax(z, t), "seed " + seed + ", T " + t);
+      DoubleDouble[] exact = Reference.softmax(z, t);
+      for (var kernel : KERNELS.entrySet()) {
+        double[] s = new double[width];
+        kernel.getValue().apply(z, t, s);
+        assertDoubleClose(s, exact, kernel.getKey() + " kernel, seed " + seed + ", T " + t);
+      }
     }
   }
 
@@ -27,9 +44,12 @@ class SoftmaxAccuracyTest {
   void floatForwardIsWithinOneFloatUlp(int width, double scale, long seed) {
     float[] z = RandomRows.toFloats(RandomRows.logits(width, scale, seed));
     for (double t : new double[] {1.0, 0.37}) {
-      float[] s = new float[width];
-      Softmax.forward(z, t, s);
-      assertFloatClose(s, Reference.softmax(RandomRows.toDoubles(z), t), "seed " + seed + ", T " + t);
+      DoubleDouble[] exact = Reference.softmax(RandomRows.toDoubles(z), t);
+      for (var kernel : FLOAT_KERNELS.entrySet()) {
+        float[] s = new float[width];
+        kernel.getValue().apply(z, t, s);
+        assertFloatClose(s, exact, kernel.getKey() + " kernel, seed " + seed + ", T " + t);
+      }
     }
   }
 

@@ -1,0 +1,62 @@
+package dev.softmax.udf.bench;
+
+import dev.softmax.udf.kernel.Kernels;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link KernelBenchmark} and prints ns per element as a Markdown table.
+ * {@code KernelBench quick|full}: quick is one fork of short iterations, full three forks.
+ */
+public final class KernelBench {
+  private KernelBench() {}
+
+  public static void main(String[] args) throws RunnerException {
+    boolean full = args.length > 0 && args[0].equals("full");
+    ChainedOptionsBuilder options = new OptionsBuilder()
+        .include(KernelBenchmark.class.getSimpleName())
+        .forks(full ? 3 : 1)
+        .warmupIterations(full ? 5 : 3)
+        .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
+        .measurementIterations(full ? 5 : 3)
+        .measurementTime(TimeValue.milliseconds(full ? 1000 : 300))
+        .jvmArgsPrepend(jvmArgs());
+    Collection<RunResult> results = new Runner(options.build()).run();
+
+    Map<String, Map<Integer, Double>> table = new TreeMap<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+      int width = Integer.parseInt(r.getParams().getParam("width"));
+      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width, r.getPrimaryResult().getScore() / width);
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("Kernel ns per element (JMH average time per row / L; forward kernel: ")
+        .append(Kernels.name()).append(")\n\n| kernel |");
+    Map<Integer, Double> any = table.values().iterator().next();
+    any.keySet().forEach(w -> md.append(" L = ").append(w).append(" |"));
+    md.append("\n| --- |");
+    any.keySet().forEach(w -> md.append(" ---: |"));
+    md.append('\n');
+    table.forEach((name, byWidth) -> {
+      md.append("| ").append(name).append(" |");
+      byWidth.values().forEach(ns -> md.append(String.format(Locale.ROOT, " %.2f |", ns)));
+      md.append('\n');
+    });
+    System.out.println(md);
+  }
+
+  /** The forked JVMs get the same options as this one (the Vector API module among them). */
+  private static String[] jvmArgs() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-XX"))
+        .toArray(String[]::new);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.softmax.udf.bench;
+
+import dev.softmax.udf.kernel.Softmax;
+import dev.softmax.udf.kernel.SoftmaxBackward;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * JMH: one row through each kernel, float and double, L = 16 to 65,536. Scores are ns per row;
+ * {@link KernelBench} divides by L. Run with scripts/bench.sh (it adds the JVM options).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class KernelBenchmark {
+  @Param({"16", "256", "4096", "65536"})
+  public int width;
+
+  private float[] zf;
+  private float[] gf;
+  private float[] sf;
+  private float[] outF;
+  private double[] zd;
+  private double[] gd;
+  private double[] sd;
+  private double[] outD;
+
+  @Setup
+  public void setUp() {
+    Random r = new Random(width);
+    zf = new float[width];
+    gf = new float[width];
+    zd = new double[width];
+    gd = new double[width];
+    for (int i = 0; i < width; i++) {
+      zd[i] = 3 * r.nextGaussian();
+      gd[i] = r.nextGaussian();
+      zf[i] = (float) zd[i];
+      gf[i] = (float) gd[i];
+    }
+    sf = new float[width];
+    sd = new double[width];
+    Softmax.forward(zf, 1.0, sf);
+    Softmax.forward(zd, 1.0, sd);
+    outF = new float[width];
+    outD = new double[width];
+  }
+
+  @Benchmark
+  public float[] forwardFloat() {
+    Softmax.forward(zf, 1.0, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] forwardDouble() {
+    Softmax.forward(zd, 1.0, outD);
+    return outD;
+  }
+
+  @Benchmark
+  public float[] logSoftmaxFloat() {
+    Softmax.logForward(zf, 1.0, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] logSoftmaxDouble() {
+    Softmax.logForward(zd, 1.0, outD);
+    return outD;
+  }
+
+  @Benchmark
+  public float[] backwardFloat() {
+    SoftmaxBackward.fromProbs(sf, gf, 1.0, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] backwardDouble() {
+    SoftmaxBackward.fromProbs(sd, gd, 1.0, outD);
+    return outD;
+  }
+}
