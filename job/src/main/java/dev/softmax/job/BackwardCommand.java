@@ -93,7 +93,7 @@ final class BackwardCommand extends DatasetCommand {
     String first = firstColumn();
     String firstOption = logitsCol != null ? "--logits-col" : "--probs-col";
     DataType element = data.floatingArrayColumn(firstOption, first);
-    Dataset<Row> rows = data.rows().withColumn(BatchWrite.FILE, input_file_name());
+    Dataset<Row> rows = data.rows();
     List<String> reasons = new ArrayList<>();
     List<Column> problems = new ArrayList<>();
 
@@ -110,7 +110,8 @@ final class BackwardCommand extends DatasetCommand {
       Dataset<Row> byKey = grads.rows()
           .groupBy(keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
           .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
-      rows = rows.join(byKey, scala.jdk.javaapi.CollectionConverters.asScala(keys).toSeq(), "left");
+      // the input file must be read before the join, after which it is unknown
+      rows = rows.withColumn(BatchWrite.FILE, input_file_name()).join(byKey, scala.jdk.javaapi.CollectionConverters.asScala(keys).toSeq(), "left");
       problems.add(when(col(GRAD_COUNT).isNull(), lit(MISSING_GRADIENT)));
       problems.add(when(col(GRAD_COUNT).gt(1), lit(DUPLICATE_GRADIENT)));
       reasons.add(MISSING_GRADIENT);

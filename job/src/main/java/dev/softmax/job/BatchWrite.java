@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
@@ -29,13 +30,16 @@ import org.apache.spark.sql.SparkSession;
 final class BatchWrite {
   /** Why a row is bad (null when it is good); dropped before writing. */
   static final String ERROR = "__softmax_error";
-  /** The input file a row came from, for the fail policy's message; dropped before writing. */
+  /**
+   * The input file a row came from, for the fail policy's message, where it must be taken before
+   * a join; dropped before writing. Without it the message reads input_file_name() itself.
+   */
   static final String FILE = "__softmax_file";
   /** The column quarantined rows carry their reason in. */
   static final String QUARANTINE_ERROR = "error";
 
   /**
-   * One run. {@code rows} holds the input columns (plus {@link #FILE}); {@code problem} says why
+   * One run. {@code rows} holds the input columns (and maybe {@link #FILE}); {@code problem} says why
    * a row is bad, or null; {@code reasons} lists every answer {@code problem} can give.
    */
   record Plan(
@@ -126,9 +130,10 @@ final class BatchWrite {
     for (String k : plan.keys()) {
       key.add(concat(lit(k + "="), coalesce(col(k).cast("string"), lit("null"))));
     }
+    Column file = List.of(plan.rows().columns()).contains(FILE) ? col(FILE) : input_file_name();
     Column where = key.isEmpty()
-        ? concat(lit("in "), col(FILE))
-        : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), col(FILE));
+        ? concat(lit("in "), file)
+        : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
     return concat(lit(BadRowException.MARKER + plan.command() + ": "), col(ERROR), lit(" at "), where,
         lit("; rerun with --on-bad-row quarantine to set such rows aside " + BadRowException.END));
   }

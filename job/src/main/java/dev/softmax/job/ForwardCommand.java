@@ -3,7 +3,6 @@ package dev.softmax.job;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.softmax.udf.functions.CheckFunction;
@@ -52,7 +51,7 @@ final class ForwardCommand extends DatasetCommand {
     return new BatchWrite.Plan(
         command(),
         data.path().toString(),
-        data.rows().withColumn(BatchWrite.FILE, input_file_name()),
+        data.rows(),
         concat(lit(prefix), call_function("nn.check_logits", col(logitsCol))),
         CheckFunction.LOGITS_PROBLEMS.stream().map(p -> prefix + p).toList(),
         out,

@@ -71,8 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
     // range slices split at i * rows / partitions: each task writes one part
     Dataset<Row> ids = spark.range(0, rows, 1, partitions).toDF("id")
         .withColumn("part", floor(col("id").multiply(partitions).divide(Math.max(rows, 1))).cast("int"));
-    Dataset<Row> data = ids.withColumn("logits", values(0, 3.0).apply(col("id")))
-        .withColumn(BatchWrite.FILE, lit("generated rows"));
+    Dataset<Row> data = ids.withColumn("logits", values(0, 3.0).apply(col("id")));
     if (grad) {
       data = data.withColumn("grad", values(1, 1.0).apply(col("id")));
     }

@@ -93,9 +93,11 @@ public final class CheckFunction implements UnboundFunction {
     return null;
   }
 
-  private static UTF8String logitsProblem(double[] z) {
+  /** NaN or +inf, or every entry -inf; read in place, without copying the row. */
+  private static UTF8String logitsProblem(ArrayData a, boolean isFloat) {
     boolean anyUnmasked = false;
-    for (double v : z) {
+    for (int i = 0, n = a.numElements(); i < n; i++) {
+      double v = isFloat ? a.getFloat(i) : a.getDouble(i);
       if (v != v || v == Double.POSITIVE_INFINITY) {
         return NAN_OR_INFINITY;
       }
@@ -104,21 +106,15 @@ public final class CheckFunction implements UnboundFunction {
     return anyUnmasked ? null : ALL_MASKED;
   }
 
-  private static UTF8String valuesProblem(double[] x) {
-    for (double v : x) {
+  /** Any non-finite value; read in place. */
+  private static UTF8String valuesProblem(ArrayData a, boolean isFloat) {
+    for (int i = 0, n = a.numElements(); i < n; i++) {
+      double v = isFloat ? a.getFloat(i) : a.getDouble(i);
       if (!Double.isFinite(v)) {
         return NON_FINITE;
       }
     }
     return null;
-  }
-
-  private static double[] widen(float[] x) {
-    double[] w = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      w[i] = x[i];
-    }
-    return w;
   }
 
   /** nn.check_logits(array&lt;float&gt;). */
@@ -130,7 +126,7 @@ public final class CheckFunction implements UnboundFunction {
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       UTF8String problem = shape(a);
-      return problem != null ? problem : logitsProblem(widen(a.toFloatArray()));
+      return problem != null ? problem : logitsProblem(a, true);
     }
   }
 
@@ -143,7 +139,7 @@ public final class CheckFunction implements UnboundFunction {
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       UTF8String problem = shape(a);
-      return problem != null ? problem : logitsProblem(a.toDoubleArray());
+      return problem != null ? problem : logitsProblem(a, false);
     }
   }
 
@@ -156,7 +152,7 @@ public final class CheckFunction implements UnboundFunction {
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       UTF8String problem = shape(a);
-      return problem != null ? problem : valuesProblem(widen(a.toFloatArray()));
+      return problem != null ? problem : valuesProblem(a, true);
     }
   }
 
@@ -169,7 +165,7 @@ public final class CheckFunction implements UnboundFunction {
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       UTF8String problem = shape(a);
-      return problem != null ? problem : valuesProblem(a.toDoubleArray());
+      return problem != null ? problem : valuesProblem(a, false);
     }
   }
 }
