@@ -190,4 +190,27 @@ class ClusterIT {
     assertSameRows(bigProbs, out, "probs", 300000);
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
   }
+
+  @Test
+  void rowsOf262144FloatsGoThroughForwardAndBackwardWithSmallExecutors() throws Exception {
+    // a large LLM vocabulary: 1 MiB of float32 per row; executors here have 768 MiB, under 2 GB
+    Path vocab = dir.resolve("vocab");
+    runOk("generate", "--output", vocab.toString(), "--rows", "6", "--width", "262144", "--partitions", "2", "--grad");
+    Path localForward = dir.resolve("vocab_local_probs");
+    Path localBackward = dir.resolve("vocab_local_grads");
+    runOk("forward", "--input", vocab.toString(), "--output", localForward.toString());
+    runOk("backward", "--input", vocab.toString(), "--logits-col", "logits", "--output", localBackward.toString());
+
+    Path probs = dir.resolve("vocab_probs");
+    Path grads = dir.resolve("vocab_grads");
+    Path log = dir.resolve("submit-vocab-forward.log");
+    assertThat(finish(submit(log, "forward", "--input", vocab.toString(), "--output", probs.toString()), log))
+        .as(Files.readString(log)).isZero();
+    Path log2 = dir.resolve("submit-vocab-backward.log");
+    assertThat(finish(submit(log2, "backward", "--input", vocab.toString(), "--logits-col", "logits",
+        "--output", grads.toString()), log2)).as(Files.readString(log2)).isZero();
+    assertSameRows(localForward, probs, "probs", 6);
+    assertSameRows(localBackward, grads, "grad_logits", 6);
+    assertThat(duckValue("SELECT min(len(probs)) FROM " + parquet(probs))).isEqualTo(262144L);
+  }
 }
