@@ -102,7 +102,7 @@ final class BackwardCommand extends DatasetCommand {
         throw new UsageException("--grad-col " + gradCol + " is a column of both " + data.path()
             + " and --grad-input; rename one");
       }
-      InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput));
+      InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput), inputFormat);
       requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);
       for (String k : keys) {
         grads.field("--key", k);

@@ -76,11 +76,17 @@ final class BatchWrite {
         : observed.filter(col(ERROR).isNull()).withColumn(plan.outputColumn(), plan.result());
     good = good.drop(plan.consumed().toArray(String[]::new)).drop(ERROR, FILE);
 
-    List<String> partitionBy = options.partitionBy != null ? options.partitionBy : plan.partitionColumns();
+    List<String> partitionBy = options.outputFormat.equals("arrow") ? List.of()
+        : options.partitionBy != null ? options.partitionBy : plan.partitionColumns();
     Path staged = paths.staging(output);
     Path stagedQuarantine = quarantine == null ? null : paths.staging(quarantine);
     try {
-      write(good, partitionBy, plan.outputColumn(), staged);
+      if (options.outputFormat.equals("arrow")) {
+        good.write().format("arrow").mode("append").option("compression", options.arrowCompression)
+            .save(staged.toString());
+      } else {
+        write(good, partitionBy, plan.outputColumn(), staged);
+      }
       Map<String, Object> counts = metrics(seen);
       long rowsIn = (Long) counts.get("rows_in");
       long written = (Long) counts.get("good");
@@ -131,6 +137,8 @@ final class BatchWrite {
       key.add(concat(lit(k + "="), coalesce(col(k).cast("string"), lit("null"))));
     }
     Column file = List.of(plan.rows().columns()).contains(FILE) ? col(FILE) : input_file_name();
+    // sources other than files (the arrow source among them) leave input_file_name() empty
+    file = when(file.equalTo(""), lit(plan.input())).otherwise(file);
     Column where = key.isEmpty()
         ? concat(lit("in "), file)
         : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);

@@ -23,4 +23,28 @@ final class CommonOptions {
       description = "Partition the output by these columns. Default: the input's partition columns.")
   List<String> partitionBy;
 
+  @Option(names = "--output-format", paramLabel = "parquet|arrow",
+      description = "parquet (partitioned directories), or arrow: one Arrow IPC file per task, no"
+          + " partition directories (partition columns become ordinary columns). Quarantined rows are"
+          + " always Parquet. Default: ${DEFAULT-VALUE}.")
+  String outputFormat = "parquet";
+
+  @Option(names = "--arrow-compression", paramLabel = "none|lz4|zstd",
+      description = "Buffer compression of Arrow output. Default: ${DEFAULT-VALUE} (every Arrow"
+          + " implementation reads it; the JavaScript one reads no compressed buffers).")
+  String arrowCompression = "none";
+
+  /** Fails on an unknown output format or compression, or partitioning asked of Arrow output. */
+  void checkOutput() {
+    if (!List.of("parquet", "arrow").contains(outputFormat)) {
+      throw new UsageException("--output-format must be parquet or arrow, got " + outputFormat);
+    }
+    if (!List.of("none", "lz4", "zstd").contains(arrowCompression)) {
+      throw new UsageException("--arrow-compression must be none, lz4 or zstd, got " + arrowCompression);
+    }
+    if (outputFormat.equals("arrow") && partitionBy != null && !partitionBy.isEmpty()) {
+      throw new UsageException("--output-format arrow writes no partition directories; drop --partition-by");
+    }
+  }
+
 }

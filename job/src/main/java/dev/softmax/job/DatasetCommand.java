@@ -28,6 +28,11 @@ abstract class DatasetCommand implements Callable<Integer> {
           + "(default: id, when there is such a column).")
   List<String> key;
 
+  @Option(names = "--input-format", paramLabel = "auto|parquet|arrow",
+      description = "Input format; auto tells Parquet from Arrow IPC (file or stream) by the first"
+          + " file's bytes. Default: ${DEFAULT-VALUE}.")
+  String inputFormat = "auto";
+
   @Mixin
   CommonOptions common;
 
@@ -40,6 +45,13 @@ abstract class DatasetCommand implements Callable<Integer> {
   /** Option checks that need no Spark; throw {@link UsageException}. */
   void checkOptions() {}
 
+  private void checkFormats() {
+    if (!List.of("auto", "parquet", "arrow").contains(inputFormat)) {
+      throw new UsageException("--input-format must be auto, parquet or arrow, got " + inputFormat);
+    }
+    common.checkOutput();
+  }
+
   /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
   Map<Path, String> otherInputs(DatasetPaths paths) {
     return Map.of();
@@ -50,6 +62,7 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    checkFormats();
     checkOptions();
     SparkSession spark = SparkSessions.start(command());
     DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
@@ -75,7 +88,7 @@ abstract class DatasetCommand implements Callable<Integer> {
         paths.removeLeftovers(quarantine);
       }
     }
-    InputDataset data = InputDataset.read(spark, in);
+    InputDataset data = InputDataset.read(spark, in, inputFormat);
     List<String> keys = key != null ? key
         : List.of(data.rows().columns()).contains("id") ? List.of("id") : List.of();
     for (String k : keys) {

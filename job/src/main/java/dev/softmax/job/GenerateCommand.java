@@ -56,6 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    common.checkOutput();
     if (rows < 0 || width < 1 || partitions < 1) {
       throw new UsageException("--rows must be >= 0, --width >= 1 and --partitions >= 1; got "
           + rows + ", " + width + ", " + partitions);
@@ -79,7 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
     BatchWrite.Plan plan = new BatchWrite.Plan("generate",
         "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
-        List.of("part"), element);
+        common.outputFormat.equals("arrow") ? List.of() : List.of("part"), element);
     Summary summary = BatchWrite.run(spark, paths, plan, common, out, null);
     spec.commandLine().getOut().println(summary.toLine());
     spec.commandLine().getOut().flush();

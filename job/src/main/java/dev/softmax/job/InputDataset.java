@@ -1,7 +1,13 @@
 package dev.softmax.job;
 
+import dev.softmax.job.arrow.ArrowInputException;
+import dev.softmax.job.arrow.IpcFormat;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -12,10 +18,22 @@ import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructField;
 
-/** A Parquet input (a file or a directory, Hive-style partitions included) and its checks. */
+/**
+ * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions
+ * included) or Arrow IPC (files or streams, through the {@code arrow} data source).
+ */
 record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns) {
 
-  static InputDataset read(SparkSession spark, Path path) {
+  /** Reads {@code path} as {@code format}: parquet, arrow, or auto (told by the first file's bytes). */
+  static InputDataset read(SparkSession spark, Path path, String format) {
+    String resolved = format.equals("auto") ? detect(spark, path) : format;
+    if (resolved.equals("arrow")) {
+      try {
+        return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of());
+      } catch (ArrowInputException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
     Dataset<Row> rows;
     try {
       rows = spark.read().parquet(path.toString());
@@ -23,6 +41,41 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns)
       throw new UsageException("cannot read input " + path + " as Parquet: " + firstLine(e));
     }
     return new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()));
+  }
+
+  /** parquet or arrow, from the first bytes of the first data file under {@code path}. */
+  private static String detect(SparkSession spark, Path path) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path file = firstDataFile(path, conf);
+    return switch (IpcFormat.sniff(file, conf)) {
+      case FILE, STREAM -> "arrow";
+      case PARQUET -> "parquet";
+      case UNKNOWN -> throw new UsageException("cannot tell the format of " + file
+          + " (neither Parquet nor Arrow IPC); pass --input-format parquet or arrow");
+    };
+  }
+
+  private static Path firstDataFile(Path path, Configuration conf) {
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      FileStatus status = fs.getFileStatus(path);
+      while (status.isDirectory()) {
+        FileStatus next = null;
+        for (FileStatus child : fs.listStatus(status.getPath())) {
+          String name = child.getPath().getName();
+          if (!name.startsWith(".") && !name.startsWith("_") && (next == null || child.isFile())) {
+            next = child;
+          }
+        }
+        if (next == null) {
+          throw new UsageException("input " + path + " holds no data files");
+        }
+        status = next;
+      }
+      return status.getPath();
+    } catch (IOException e) {
+      throw new UsageException("cannot list input " + path + ": " + e.getMessage());
+    }
   }
 
   /** The k=v directories between the input's root and its first data file. */

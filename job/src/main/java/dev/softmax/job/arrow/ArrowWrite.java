@@ -11,6 +11,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.compression.CompressionUtil;
+import org.apache.arrow.vector.compression.NoCompressionCodec;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.hadoop.conf.Configuration;
@@ -149,8 +150,12 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
         allocator.close();
         throw new UncheckedIOException("cannot create " + file, e);
       }
+      CompressionUtil.CodecType codec = codec(f.compression());
       this.writer = new ArrowFileWriter(root, null, Channels.newChannel(out), Map.of(), IpcOption.DEFAULT,
-          CommonsCompressionFactory.INSTANCE, codec(f.compression()));
+          codec == CompressionUtil.CodecType.NO_COMPRESSION
+              ? NoCompressionCodec.Factory.INSTANCE
+              : CommonsCompressionFactory.INSTANCE,
+          codec);
     }
 
     @Override
