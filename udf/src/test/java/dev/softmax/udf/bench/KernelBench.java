@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link KernelBenchmark} and prints ns per element as a Markdown table.
- * {@code KernelBench quick|full}: quick is one fork of short iterations, full three forks.
+ * {@code KernelBench quick|full}: quick is one fork of short iterations (about a minute), full
+ * two forks of 1 s iterations (about ten minutes).
  */
 public final class KernelBench {
   private KernelBench() {}
@@ -23,10 +24,10 @@ public final class KernelBench {
     boolean full = args.length > 0 && args[0].equals("full");
     ChainedOptionsBuilder options = new OptionsBuilder()
         .include(KernelBenchmark.class.getSimpleName())
-        .forks(full ? 3 : 1)
-        .warmupIterations(full ? 5 : 3)
+        .forks(full ? 2 : 1)
+        .warmupIterations(3)
         .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
-        .measurementIterations(full ? 5 : 3)
+        .measurementIterations(full ? 4 : 3)
         .measurementTime(TimeValue.milliseconds(full ? 1000 : 300))
         .jvmArgsPrepend(jvmArgs());
     Collection<RunResult> results = new Runner(options.build()).run();
