@@ -1,6 +1,7 @@
 package dev.softmax.udf;
 
 import dev.softmax.udf.kernel.Jacobian;
+import dev.softmax.udf.kernel.RowKernels;
 import dev.softmax.udf.kernel.Softmax;
 import dev.softmax.udf.kernel.SoftmaxBackward;
 import dev.softmax.udf.kernel.Temperature;
@@ -56,25 +57,30 @@ public final class SoftmaxUdfs {
     return x;
   }
 
-  private static double[] pair(
-      String function, String aName, Seq<?> a, Seq<?> b, SoftmaxBackwardKernel kernel) {
+  private static double[] single(Seq<?> a, RowKernels.OfDouble kernel) {
+    double[] x = doubles(a);
+    if (x == null) {
+      return null;
+    }
+    double[] out = new double[x.length];
+    kernel.apply(x, Temperature.NONE, out);
+    return out;
+  }
+
+  /** A backward kernel on two rows; its refusal (two lengths) gets the function's name in front. */
+  private static double[] pair(String function, Seq<?> a, Seq<?> b, RowKernels.PairOfDouble kernel) {
     double[] x = doubles(a);
     double[] g = doubles(b);
     if (x == null || g == null) {
       return null;
     }
-    if (x.length != g.length) {
-      throw new IllegalArgumentException(
-          function + ": " + aName + " has " + x.length + " elements but grad has " + g.length);
-    }
     double[] out = new double[x.length];
-    kernel.apply(x, g, Temperature.NONE, out);
+    try {
+      kernel.apply(x, g, Temperature.NONE, out);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(function + ": " + e.getMessage(), e);
+    }
     return out;
-  }
-
-  @FunctionalInterface
-  private interface SoftmaxBackwardKernel {
-    void apply(double[] a, double[] g, double t, double[] out);
   }
 
   /** softmax(logits). */
@@ -83,13 +89,7 @@ public final class SoftmaxUdfs {
 
     @Override
     public double[] call(Seq<?> logits) {
-      double[] z = doubles(logits);
-      if (z == null) {
-        return null;
-      }
-      double[] s = new double[z.length];
-      Softmax.forward(z, Temperature.NONE, s);
-      return s;
+      return single(logits, Softmax::forward);
     }
   }
 
@@ -99,13 +99,7 @@ public final class SoftmaxUdfs {
 
     @Override
     public double[] call(Seq<?> logits) {
-      double[] z = doubles(logits);
-      if (z == null) {
-        return null;
-      }
-      double[] y = new double[z.length];
-      Softmax.logForward(z, Temperature.NONE, y);
-      return y;
+      return single(logits, Softmax::logForward);
     }
   }
 
@@ -115,7 +109,7 @@ public final class SoftmaxUdfs {
 
     @Override
     public double[] call(Seq<?> probs, Seq<?> grad) {
-      return pair("softmax_backward", "probs", probs, grad, SoftmaxBackward::fromProbs);
+      return pair("softmax_backward", probs, grad, SoftmaxBackward::fromProbs);
     }
   }
 
@@ -125,7 +119,7 @@ public final class SoftmaxUdfs {
 
     @Override
     public double[] call(Seq<?> logits, Seq<?> grad) {
-      return pair("softmax_backward_from_logits", "logits", logits, grad, SoftmaxBackward::fromLogits);
+      return pair("softmax_backward_from_logits", logits, grad, SoftmaxBackward::fromLogits);
     }
   }
 
@@ -135,7 +129,7 @@ public final class SoftmaxUdfs {
 
     @Override
     public double[] call(Seq<?> logProbs, Seq<?> grad) {
-      return pair("log_softmax_backward", "log_probs", logProbs, grad, SoftmaxBackward::fromLogProbs);
+      return pair("log_softmax_backward", logProbs, grad, SoftmaxBackward::fromLogProbs);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.kernel.RowKernels;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -8,32 +9,8 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 final class ArrayRows {
   private ArrayRows() {}
 
-  /** A kernel from one float row (and a temperature) to an output row of the same length. */
-  @FunctionalInterface
-  interface FloatRowKernel {
-    void apply(float[] x, double t, float[] out);
-  }
-
-  /** A kernel from one double row (and a temperature) to an output row of the same length. */
-  @FunctionalInterface
-  interface DoubleRowKernel {
-    void apply(double[] x, double t, double[] out);
-  }
-
-  /** A kernel from two float rows of one length (and a temperature) to an output row. */
-  @FunctionalInterface
-  interface FloatPairKernel {
-    void apply(float[] a, float[] b, double t, float[] out);
-  }
-
-  /** A kernel from two double rows of one length (and a temperature) to an output row. */
-  @FunctionalInterface
-  interface DoublePairKernel {
-    void apply(double[] a, double[] b, double t, double[] out);
-  }
-
   /** Applies {@code kernel} to a float array: null (or a null element) gives null. */
-  static ArrayData mapFloats(String function, ArrayData x, double t, FloatRowKernel kernel) {
+  static ArrayData mapFloats(String function, ArrayData x, double t, RowKernels.OfFloat kernel) {
     double temperature = temperature(function, t);
     float[] in = floats(x);
     if (in == null) {
@@ -45,7 +22,7 @@ final class ArrayRows {
   }
 
   /** Applies {@code kernel} to a double array: null (or a null element) gives null. */
-  static ArrayData mapDoubles(String function, ArrayData x, double t, DoubleRowKernel kernel) {
+  static ArrayData mapDoubles(String function, ArrayData x, double t, RowKernels.OfDouble kernel) {
     double temperature = temperature(function, t);
     double[] in = doubles(x);
     if (in == null) {
@@ -56,35 +33,41 @@ final class ArrayRows {
     return of(out);
   }
 
-  /** Applies {@code kernel} to two float arrays, which must have one length. */
+  /** Applies {@code kernel} to two float arrays; the kernel refuses two lengths. */
   static ArrayData mapFloatPairs(
       String function, String aName, ArrayData a, String bName, ArrayData b, double t,
-      FloatPairKernel kernel) {
+      RowKernels.PairOfFloat kernel) {
     double temperature = temperature(function, t);
     float[] x = floats(a);
     float[] y = floats(b);
     if (x == null || y == null) {
       return null;
     }
-    requireSameLength(function, aName, x.length, bName, y.length);
     float[] out = new float[x.length];
-    kernel.apply(x, y, temperature, out);
+    try {
+      kernel.apply(x, y, temperature, out);
+    } catch (IllegalArgumentException e) {
+      throw named(function, e);
+    }
     return of(out);
   }
 
-  /** Applies {@code kernel} to two double arrays, which must have one length. */
+  /** Applies {@code kernel} to two double arrays; the kernel refuses two lengths. */
   static ArrayData mapDoublePairs(
       String function, String aName, ArrayData a, String bName, ArrayData b, double t,
-      DoublePairKernel kernel) {
+      RowKernels.PairOfDouble kernel) {
     double temperature = temperature(function, t);
     double[] x = doubles(a);
     double[] y = doubles(b);
     if (x == null || y == null) {
       return null;
     }
-    requireSameLength(function, aName, x.length, bName, y.length);
     double[] out = new double[x.length];
-    kernel.apply(x, y, temperature, out);
+    try {
+      kernel.apply(x, y, temperature, out);
+    } catch (IllegalArgumentException e) {
+      throw named(function, e);
+    }
     return of(out);
   }
 
@@ -123,20 +106,20 @@ final class ArrayRows {
     return UnsafeArrayData.fromPrimitiveArray(x);
   }
 
-  /** Fails with the function's name and both lengths when two arrays differ in length. */
-  static void requireSameLength(String function, String a, int lengthA, String b, int lengthB) {
-    if (lengthA != lengthB) {
-      throw new IllegalArgumentException(
-          function + ": " + a + " has " + lengthA + " elements but " + b + " has " + lengthB);
-    }
-  }
-
   /** The temperature, or an error naming the function. Codegen passes a null temperature as 0. */
   static double temperature(String function, double t) {
     try {
       return Temperature.check(t);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(function + ": " + e.getMessage(), e);
+      throw named(function, e);
     }
+  }
+
+  /**
+   * A kernel's refusal (lengths that differ, a bad temperature, a row too wide) with the SQL
+   * function's name in front: the kernels say what is wrong, the bindings say where.
+   */
+  static IllegalArgumentException named(String function, IllegalArgumentException e) {
+    return new IllegalArgumentException(function + ": " + e.getMessage(), e);
   }
 }

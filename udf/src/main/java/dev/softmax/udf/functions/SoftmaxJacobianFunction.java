@@ -44,7 +44,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
     try {
       Jacobian.checkWidth(width);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(FUNCTION + ": " + e.getMessage(), e);
+      throw ArrayRows.named(FUNCTION, e);
     }
   }
 

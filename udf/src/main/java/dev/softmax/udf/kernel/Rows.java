@@ -18,27 +18,15 @@ final class Rows {
     }
   }
 
-  /** A kernel over one double row (and a temperature). */
-  @FunctionalInterface
-  interface RowKernel {
-    void apply(double[] x, double t, double[] out);
-  }
-
-  /** A kernel over two double rows of one length (and a temperature). */
-  @FunctionalInterface
-  interface PairKernel {
-    void apply(double[] a, double[] b, double t, double[] out);
-  }
-
   /** Float rows through a double kernel: widened, computed in double, rounded once. */
-  static void viaDouble(float[] x, double t, float[] out, RowKernel kernel) {
+  static void viaDouble(float[] x, double t, float[] out, RowKernels.OfDouble kernel) {
     double[] y = new double[out.length];
     kernel.apply(widen(x), t, y);
     narrow(y, out);
   }
 
   /** Float row pairs through a double kernel: widened, computed in double, rounded once. */
-  static void viaDouble(float[] a, float[] b, double t, float[] out, PairKernel kernel) {
+  static void viaDouble(float[] a, float[] b, double t, float[] out, RowKernels.PairOfDouble kernel) {
     double[] y = new double[out.length];
     kernel.apply(widen(a), widen(b), t, y);
     narrow(y, out);

@@ -148,21 +148,23 @@ final class VectorSoftmax {
 
   /** The lanes' compensated sums and the tail {@code e[from..to)}, summed with compensation. */
   private static double total(DoubleVector sum, DoubleVector carry, double[] e, int from, int to) {
-    double total = 0;
-    double c = 0;
-    double[] terms = new double[2 * LANES.length() + to - from];
+    double[] acc = new double[2];
     for (int k = 0; k < LANES.length(); k++) {
-      terms[2 * k] = sum.lane(k);
-      terms[2 * k + 1] = -carry.lane(k);
+      kahan(acc, sum.lane(k));
+      kahan(acc, -carry.lane(k));
     }
-    System.arraycopy(e, from, terms, 2 * LANES.length(), to - from);
-    for (double term : terms) {
-      double y = term - c;
-      double s = total + y;
-      c = (s - total) - y;
-      total = s;
+    for (int j = from; j < to; j++) {
+      kahan(acc, e[j]);
     }
-    return total;
+    return acc[0];
+  }
+
+  /** Adds {@code term} to the compensated sum {@code acc = {sum, carry}}. */
+  private static void kahan(double[] acc, double term) {
+    double y = term - acc[1];
+    double s = acc[0] + y;
+    acc[1] = (s - acc[0]) - y;
+    acc[0] = s;
   }
 
   /** The maximum, NaN when any element is NaN (Math.max semantics in every lane). */

@@ -12,16 +12,11 @@ class SoftmaxAccuracyTest {
   private static final double DOUBLE_RELATIVE = 1e-13;
 
   /** Both forward kernels, whichever one this JVM would pick. */
-  static final java.util.Map<String, Rows.RowKernel> KERNELS = java.util.Map.of(
+  static final java.util.Map<String, RowKernels.OfDouble> KERNELS = java.util.Map.of(
       "scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
 
-  /** A forward kernel over float rows. */
-  interface FloatKernel {
-    void apply(float[] z, double t, float[] out);
-  }
-
   /** Both float forward kernels: widened to double for the scalar one, lane by lane for the vector one. */
-  static final java.util.Map<String, FloatKernel> FLOAT_KERNELS = java.util.Map.of(
+  static final java.util.Map<String, RowKernels.OfFloat> FLOAT_KERNELS = java.util.Map.of(
       "scalar", (z, t, out) -> Rows.viaDouble(z, t, out, Softmax::scalarForward),
       "vector", VectorSoftmax::forward);
 
