@@ -18,10 +18,17 @@ build_if_needed() {
   fi
 }
 
+# The driver's log file: Spark's messages and the stack trace of a failure go there, and the
+# console's one-line error names it. SOFTMAX_LOG_DIR (default $TMPDIR/spark-softmax) holds one per run.
+LOG_DIR="${SOFTMAX_LOG_DIR:-${TMPDIR:-/tmp}/spark-softmax}"
+mkdir -p "$LOG_DIR"
+LOG_FILE="$LOG_DIR/softmax-$(date +%Y%m%d-%H%M%S)-$$.log"
+DRIVER_LOG_PROPS=(-Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" -Dsoftmax.log.file="$LOG_FILE")
+
 # java with the flags Spark needs on Java 17, the job's conf, and Spark from the Maven classpath.
 spark_java() {
   java @"$ROOT/conf/jvm.options" \
-    -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+    "${DRIVER_LOG_PROPS[@]}" \
     -Dsoftmax.job.defaults="$ROOT/conf/job.properties" \
     "$@"
 }

@@ -4,8 +4,9 @@
 #   scripts/submit.sh --master spark://127.0.0.1:7077 forward --input IN --output OUT
 # With SPARK_HOME set, $SPARK_HOME/bin/spark-submit does the work (standalone, YARN, Kubernetes);
 # otherwise SparkSubmit runs from the Maven-resolved Spark jars. Without --master: $SPARK_MASTER,
-# else the local cluster of scripts/local-cluster.sh. conf/log4j2.properties and
-# conf/job.properties go to the driver and, with --files, to the executors.
+# else the local cluster of scripts/local-cluster.sh. conf/log4j2.properties (console: the job's
+# lines; everything else: the run's log file) and conf/job.properties go to the driver;
+# conf/log4j2-executor.properties goes to the executors with --files.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -28,12 +29,12 @@ fi
 
 build_if_needed
 # executors find the shipped files in their working directory
-common=(--files "$ROOT/conf/log4j2.properties,$ROOT/conf/job.properties"
-  --conf "spark.executor.extraJavaOptions=$(tr '\n' ' ' < "$ROOT/conf/jvm.options") -Dlog4j2.configurationFile=log4j2.properties"
+common=(--files "$ROOT/conf/log4j2-executor.properties"
+  --conf "spark.executor.extraJavaOptions=$(tr '\n' ' ' < "$ROOT/conf/jvm.options") -Dlog4j2.configurationFile=log4j2-executor.properties"
   --conf "spark.sql.catalog.nn=dev.softmax.udf.SoftmaxCatalog"
   --conf "spark.sql.parquet.compression.codec=zstd"
   --class dev.softmax.job.SoftmaxJob)
-driver_props="-Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties -Dsoftmax.job.defaults=$ROOT/conf/job.properties"
+driver_props="${DRIVER_LOG_PROPS[*]} -Dsoftmax.job.defaults=$ROOT/conf/job.properties"
 
 if [[ -n ${SPARK_HOME:-} && -x ${SPARK_HOME}/bin/spark-submit ]]; then
   exec "$SPARK_HOME/bin/spark-submit" "${options[@]}" "${common[@]}" \

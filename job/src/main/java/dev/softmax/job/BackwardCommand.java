@@ -89,7 +89,8 @@ final class BackwardCommand extends DatasetCommand {
   }
 
   @Override
-  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys) {
+  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
+      Notes notes, Map<String, String> settings) {
     String first = firstColumn();
     String firstOption = logitsCol != null ? "--logits-col" : "--probs-col";
     DataType element = data.floatingArrayColumn(firstOption, first);
@@ -98,11 +99,18 @@ final class BackwardCommand extends DatasetCommand {
     List<Column> problems = new ArrayList<>();
 
     if (gradInput != null) {
-      if (List.of(data.rows().columns()).contains(gradCol)) {
-        throw new UsageException("--grad-col " + gradCol + " is a column of both " + data.path()
-            + " and --grad-input; rename one");
+      if (List.of(rows.columns()).contains(gradCol)) {
+        if (keys.contains(gradCol) || first.equals(gradCol)) {
+          throw new UsageException("--grad-col " + gradCol + " is also " + (keys.contains(gradCol) ? "a --key" : "the "
+              + firstOption.substring(2)) + " column; name the gradient column something else");
+        }
+        rows = rows.drop(gradCol);
+        notes.add("--grad-col " + gradCol + " is a column of both " + data.path() + " and --grad-input "
+            + gradInput + "; the gradients are taken from --grad-input and the input's " + gradCol + " is dropped");
       }
       InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput), inputFormat);
+      settings.putAll(grads.readSettings());
+      grads.notes().forEach(notes::add);
       requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);
       for (String k : keys) {
         grads.field("--key", k);

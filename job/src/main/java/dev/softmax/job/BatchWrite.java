@@ -30,6 +30,8 @@ import org.apache.spark.sql.SparkSession;
 final class BatchWrite {
   /** Why a row is bad (null when it is good); dropped before writing. */
   static final String ERROR = "__softmax_error";
+  /** The prefix of every working column the job adds; none is ever written. */
+  static final String INTERNAL = "__softmax_";
   /**
    * The input file a row came from, for the fail policy's message, where it must be taken before
    * a join; dropped before writing. Without it the message reads input_file_name() itself.
@@ -57,8 +59,8 @@ final class BatchWrite {
 
   private BatchWrite() {}
 
-  static Summary run(SparkSession spark, DatasetPaths paths, Plan plan, CommonOptions options,
-      Path output, Path quarantine) {
+  static Summary run(SparkSession spark, DatasetPaths paths, RunGuard guard, Plan plan, CommonOptions options,
+      Path output, Path quarantine, List<String> notes) {
     long start = System.nanoTime();
     Dataset<Row> marked = plan.rows().withColumn(ERROR, plan.problem());
     Observation seen = new Observation("rows");
@@ -74,19 +76,23 @@ final class BatchWrite {
         ? observed.withColumn(plan.outputColumn(),
             when(col(ERROR).isNotNull(), raise_error(failMessage(plan))).otherwise(plan.result()))
         : observed.filter(col(ERROR).isNull()).withColumn(plan.outputColumn(), plan.result());
-    good = good.drop(plan.consumed().toArray(String[]::new)).drop(ERROR, FILE);
+    good = dropInternal(good.drop(plan.consumed().toArray(String[]::new)));
 
     List<String> partitionBy = options.outputFormat.equals("arrow") ? List.of()
         : options.partitionBy != null ? options.partitionBy : plan.partitionColumns();
-    Path staged = paths.staging(output);
-    Path stagedQuarantine = quarantine == null ? null : paths.staging(quarantine);
+    Path staged = guard.stage(output);
+    Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
-      if (options.outputFormat.equals("arrow")) {
-        good.write().format("arrow").mode("append").option("compression", options.arrowCompression)
-            .save(staged.toString());
-      } else {
-        write(good, partitionBy, plan.outputColumn(), staged);
-      }
+      Dataset<Row> toWrite = good;
+      guard.action(() -> {
+        if (options.outputFormat.equals("arrow")) {
+          toWrite.write().format("arrow").mode("append").option("compression", options.arrowCompression)
+              .save(staged.toString());
+        } else {
+          write(toWrite, partitionBy, plan.outputColumn(), staged);
+        }
+        return null;
+      });
       Map<String, Object> counts = metrics(seen);
       long rowsIn = (Long) counts.get("rows_in");
       long written = (Long) counts.get("good");
@@ -100,7 +106,7 @@ final class BatchWrite {
       long bad = rowsIn - written;
       long quarantined = 0;
       if (stagedQuarantine != null) {
-        quarantined = writeQuarantine(marked, partitionBy, stagedQuarantine);
+        quarantined = guard.action(() -> writeQuarantine(marked, partitionBy, stagedQuarantine));
         if (quarantined != bad) {
           throw new IllegalStateException("the input changed during the run: " + bad
               + " bad rows were counted while writing the output but " + quarantined + " were quarantined");
@@ -115,20 +121,30 @@ final class BatchWrite {
       Summary summary = new Summary(plan.command(), plan.input(), output.toString(),
           quarantine == null ? null : quarantine.toString(), rowsIn, written, skipped, quarantined,
           byReason, List.of(good.columns()), plan.elementType(), seconds, rowsIn / seconds,
-          spark.version(), spark.sparkContext().master(), dev.softmax.udf.kernel.Kernels.name());
+          spark.version(), spark.sparkContext().master(), dev.softmax.udf.kernel.Kernels.name(), notes);
       paths.writeText(new Path(staged, "_summary.json"), summary.toJson());
+      List<DatasetPaths.Target> targets = new ArrayList<>();
       if (stagedQuarantine != null) {
-        paths.publish(stagedQuarantine, quarantine);
+        targets.add(new DatasetPaths.Target(stagedQuarantine, quarantine));
       }
-      paths.publish(staged, output);
+      targets.add(new DatasetPaths.Target(staged, output));
+      guard.publish(targets, options.mode);
       return summary;
-    } catch (RuntimeException e) {
-      paths.discard(staged);
-      if (stagedQuarantine != null) {
-        paths.discard(stagedQuarantine);
+    } catch (Exception e) {
+      // SparkException is checked and not a RuntimeException: every failure ends here
+      boolean signalled = guard.aborted();
+      guard.abort();
+      if (signalled) {
+        throw new RunGuard.Aborted();
       }
-      throw BadRowException.within(e).map(RuntimeException.class::cast).orElse(e);
+      throw BadRowException.within(e).map(RuntimeException.class::cast)
+          .orElseGet(() -> e instanceof RuntimeException r ? r : new JobFailedException(e));
     }
+  }
+
+  /** Drops the job's own working columns (named {@code __softmax_...}). */
+  private static Dataset<Row> dropInternal(Dataset<Row> rows) {
+    return rows.drop(java.util.Arrays.stream(rows.columns()).filter(c -> c.startsWith(INTERNAL)).toArray(String[]::new));
   }
 
   private static Column failMessage(Plan plan) {
@@ -156,9 +172,8 @@ final class BatchWrite {
 
   private static long writeQuarantine(Dataset<Row> marked, List<String> partitionBy, Path to) {
     Observation seen = new Observation("quarantine");
-    Dataset<Row> bad = marked.filter(col(ERROR).isNotNull())
-        .drop(FILE)
-        .withColumnRenamed(ERROR, QUARANTINE_ERROR)
+    Dataset<Row> bad = dropInternal(marked.filter(col(ERROR).isNotNull())
+            .withColumnRenamed(ERROR, QUARANTINE_ERROR))
         .observe(seen, count(lit(1)).as("rows"));
     bad.write().partitionBy(partitionBy.toArray(String[]::new)).parquet(to.toString());
     return (Long) metrics(seen).get("rows");

@@ -1,6 +1,12 @@
 package dev.softmax.job;
 
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** Options every subcommand that writes a dataset takes. */
@@ -47,4 +53,43 @@ final class CommonOptions {
     }
   }
 
+  /** Where quarantined rows go (null unless the policy is quarantine): a sibling of the output by default. */
+  Path quarantinePath(DatasetPaths paths, Path output) {
+    if (onBadRow != BadRowPolicy.quarantine) {
+      if (quarantine != null) {
+        throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
+      }
+      return null;
+    }
+    return quarantine != null ? paths.qualify(quarantine)
+        : new Path(output.getParent(), output.getName() + ".quarantine");
+  }
+
+  /**
+   * Writes the planned run under a {@link RunGuard} with the Spark {@code settings} it needs (set
+   * for the run, then restored), and prints its summary line. Returns the exit status.
+   */
+  int write(SparkSession spark, DatasetPaths paths, BatchWrite.Plan plan, Path output, Path quarantinePath,
+      Notes notes, Map<String, String> settings, CommandSpec spec) {
+    PrintWriter err = spec.commandLine().getErr();
+    Map<String, String> previous = new LinkedHashMap<>();
+    settings.forEach((k, v) -> {
+      previous.put(k, spark.conf().getOption(k).getOrElse(() -> null));
+      spark.conf().set(k, v);
+    });
+    try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), paths, err)) {
+      Summary summary = BatchWrite.run(spark, paths, guard, plan, this, output, quarantinePath, notes.all());
+      spec.commandLine().getOut().println(summary.toLine());
+      spec.commandLine().getOut().flush();
+      return 0;
+    } finally {
+      previous.forEach((k, v) -> {
+        if (v == null) {
+          spark.conf().unset(k);
+        } else {
+          spark.conf().set(k, v);
+        }
+      });
+    }
+  }
 }

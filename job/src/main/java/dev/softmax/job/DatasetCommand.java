@@ -58,14 +58,17 @@ abstract class DatasetCommand implements Callable<Integer> {
   }
 
   /** Builds the run over the checked input. */
-  abstract BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys);
+  /** Builds the run over the checked input; what it decided for the user goes into {@code notes}. */
+  abstract BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
+      Notes notes, Map<String, String> settings);
 
   @Override
   public Integer call() {
     checkFormats();
     checkOptions();
     SparkSession spark = SparkSessions.start(command());
-    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
+    Notes notes = new Notes(command(), spec.commandLine().getErr());
+    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
     Path in = paths.qualify(input);
     Path out = paths.qualify(output);
     Map<Path, String> inputs = new LinkedHashMap<>();
@@ -73,20 +76,11 @@ abstract class DatasetCommand implements Callable<Integer> {
     inputs.putAll(otherInputs(paths));
     paths.requireInputs(List.copyOf(inputs.keySet()));
     paths.requireWritable("output", out, inputs, common.mode);
-    Path quarantine = null;
-    if (common.onBadRow == BadRowPolicy.quarantine) {
-      quarantine = paths.qualify(common.quarantine != null ? common.quarantine : output + ".quarantine");
+    Path quarantine = common.quarantinePath(paths, out);
+    if (quarantine != null) {
       Map<Path, String> taken = new LinkedHashMap<>(inputs);
       taken.put(out, "output");
       paths.requireWritable("quarantine", quarantine, taken, common.mode);
-    } else if (common.quarantine != null) {
-      throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
-    }
-    if (common.mode == WriteMode.overwrite) {
-      paths.removeLeftovers(out);
-      if (quarantine != null) {
-        paths.removeLeftovers(quarantine);
-      }
     }
     InputDataset data = InputDataset.read(spark, in, inputFormat);
     List<String> keys = key != null ? key
@@ -99,11 +93,10 @@ abstract class DatasetCommand implements Callable<Integer> {
         data.field("--partition-by", p);
       }
     }
-    BatchWrite.Plan plan = plan(spark, paths, data, keys);
-    Summary summary = BatchWrite.run(spark, paths, plan, common, out, quarantine);
-    spec.commandLine().getOut().println(summary.toLine());
-    spec.commandLine().getOut().flush();
-    return 0;
+    data.notes().forEach(notes::add);
+    Map<String, String> settings = new LinkedHashMap<>(data.readSettings());
+    BatchWrite.Plan plan = plan(spark, paths, data, keys, notes, settings);
+    return common.write(spark, paths, plan, out, quarantine, notes, settings, spec);
   }
 
   static void requireValidTemperature(double temperature) {

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.softmax.udf.functions.CheckFunction;
 import dev.softmax.udf.kernel.Temperature;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import picocli.CommandLine.Command;
@@ -42,7 +43,8 @@ final class ForwardCommand extends DatasetCommand {
   }
 
   @Override
-  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys) {
+  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
+      Notes notes, Map<String, String> settings) {
     DataType element = data.floatingArrayColumn("--logits-col", logitsCol);
     String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
     List<String> consumed = List.of(logitsCol);

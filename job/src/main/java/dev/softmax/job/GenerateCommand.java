@@ -62,12 +62,11 @@ final class GenerateCommand implements Callable<Integer> {
           + rows + ", " + width + ", " + partitions);
     }
     SparkSession spark = SparkSessions.start("generate");
-    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration());
+    Notes notes = new Notes("generate", spec.commandLine().getErr());
+    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
     Path out = paths.qualify(output);
     paths.requireWritable("output", out, Map.of(), common.mode);
-    if (common.mode == WriteMode.overwrite) {
-      paths.removeLeftovers(out);
-    }
+    common.quarantinePath(paths, out);
 
     // range slices split at i * rows / partitions: each task writes one part
     Dataset<Row> ids = spark.range(0, rows, 1, partitions).toDF("id")
@@ -81,10 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
         "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
         common.outputFormat.equals("arrow") ? List.of() : List.of("part"), element);
-    Summary summary = BatchWrite.run(spark, paths, plan, common, out, null);
-    spec.commandLine().getOut().println(summary.toLine());
-    spec.commandLine().getOut().flush();
-    return 0;
+    return common.write(spark, paths, plan, out, null, notes, Map.of(), spec);
   }
 
   private UserDefinedFunction values(int stream, double scale) {

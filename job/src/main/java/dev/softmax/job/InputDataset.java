@@ -5,6 +5,7 @@ import dev.softmax.job.arrow.IpcFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,17 +23,36 @@ import org.apache.spark.sql.types.StructField;
  * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions
  * included) or Arrow IPC (files or streams, through the {@code arrow} data source).
  */
-record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns) {
+record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> readSettings,
+    List<String> notes) {
+  /** Spark settings under which a Parquet input with BYTE_STREAM_SPLIT columns is read (the row-based reader). */
+  static final Map<String, String> ROW_BASED_PARQUET = Map.of(
+      "spark.sql.parquet.enableVectorizedReader", "false",
+      "spark.sql.parquet.enableNestedColumnVectorizedReader", "false");
 
-  /** Reads {@code path} as {@code format}: parquet, arrow, or auto (told by the first file's bytes). */
+  /**
+   * Reads {@code path} as {@code format}: parquet, arrow, or auto (told by the first file's bytes).
+   * Parquet is checked by its first file's footer: float16 columns are refused (Spark cannot read
+   * them), and BYTE_STREAM_SPLIT columns, which Spark's vectorized reader refuses, are read with
+   * the row-based reader ({@link #readSettings}).
+   */
   static InputDataset read(SparkSession spark, Path path, String format) {
-    String resolved = format.equals("auto") ? detect(spark, path) : format;
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path first = firstDataFile(path, conf);
+    String resolved = format.equals("auto") ? detect(first, conf) : format;
     if (resolved.equals("arrow")) {
       try {
-        return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of());
+        return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of(), Map.of(),
+            List.of());
       } catch (ArrowInputException e) {
         throw new UsageException(e.getMessage());
       }
+    }
+    ParquetFooter footer = ParquetFooter.read(first, conf);
+    if (!footer.float16Columns().isEmpty()) {
+      throw new UsageException("column " + String.join(", ", footer.float16Columns()) + " of " + first
+          + " holds float16 (Parquet FLOAT16), which Spark cannot read; write it as float32 (PyTorch:"
+          + " tensor.float(); pyarrow: table.cast(...) to pa.list_(pa.float32()))");
     }
     Dataset<Row> rows;
     try {
@@ -40,13 +60,15 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns)
     } catch (RuntimeException e) {
       throw new UsageException("cannot read input " + path + " as Parquet: " + firstLine(e));
     }
-    return new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()));
+    return footer.byteStreamSplit()
+        ? new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), ROW_BASED_PARQUET,
+            List.of(first + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
+                + path + " is read with the row-based reader"))
+        : new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), Map.of(), List.of());
   }
 
-  /** parquet or arrow, from the first bytes of the first data file under {@code path}. */
-  private static String detect(SparkSession spark, Path path) {
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path file = firstDataFile(path, conf);
+  /** parquet or arrow, from the first bytes of a data file. */
+  private static String detect(Path file, Configuration conf) {
     return switch (IpcFormat.sniff(file, conf)) {
       case FILE, STREAM -> "arrow";
       case PARQUET -> "parquet";
@@ -63,7 +85,7 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns)
         FileStatus next = null;
         for (FileStatus child : fs.listStatus(status.getPath())) {
           String name = child.getPath().getName();
-          if (!name.startsWith(".") && !name.startsWith("_") && (next == null || child.isFile())) {
+          if (IpcFormat.isDataFile(name) && (next == null || child.isFile())) {
             next = child;
           }
         }

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 /**
  * The batch job's entry point: {@code forward}, {@code backward} and {@code generate}. Exit status
  * 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row fail}, a Spark
- * failure), 2 for a wrong command line, path or column, found before any Spark job ran.
+ * failure; one console line, the stack trace in a log file it names), 2 for a wrong command line,
+ * path or column, or an output another run published first; 130 or 143 when SIGINT or SIGTERM
+ * stopped the run (nothing published, staging removed).
  *
  * <p>Option defaults can come from a properties file (conf/job.properties) named by the system
  * property {@code softmax.job.defaults}; flags on the command line win.
@@ -61,8 +63,13 @@ public final class SoftmaxJob {
         err.flush();
         return 1;
       }
-      e.printStackTrace(err);
-      err.println("softmax " + commandLine.getCommandName() + " failed: " + InputDataset.firstLine(e));
+      if (e instanceof RunGuard.Aborted) {
+        // stopped by a signal: the shutdown hook has said so, and the JVM exits with 128 + signal
+        return 1;
+      }
+      java.nio.file.Path log = FailureReport.writeTrace(commandLine.getCommandName(), e);
+      err.println("softmax " + commandLine.getCommandName() + " failed: " + FailureReport.describe(e)
+          + (log == null ? "" : " (stack trace in " + log + ")"));
       err.flush();
       return 1;
     });

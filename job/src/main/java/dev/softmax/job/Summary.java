@@ -24,7 +24,8 @@ record Summary(
     double rowsPerSecond,
     String sparkVersion,
     String master,
-    String kernel) {
+    String kernel,
+    List<String> notes) {
 
   String toJson() {
     try {

@@ -104,4 +104,19 @@ final class JobTestKit {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** The owner of a run that died on this host: a process that has exited. */
+  static RunOwner deadOwner() {
+    try {
+      Process p = new ProcessBuilder("true").start();
+      p.waitFor();
+      RunOwner me = RunOwner.current();
+      return new RunOwner("deadbeef", p.pid(), me.host());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -61,21 +61,30 @@ class OverwriteJobTest {
   }
 
   @Test
-  void leftoversOfADeadRunAreNamedInModeErrorAndRemovedByOverwrite() throws Exception {
+  void leftoversOfADeadRunAreRemovedWithANoteAndNeverBlockTheNextRun() throws Exception {
     Path in = dir.resolve("in");
     JobTestKit.spark().sql("SELECT id, array(0f, 0f) AS logits FROM range(5)").write().parquet(in.toString());
     // what a driver killed mid-write leaves: a staging directory without _SUCCESS
-    Path staged = Files.createDirectories(dir.resolve(".out.staging-dead0001/_temporary/0"));
+    Path staged = Files.createDirectories(dir.resolve(".out.staging-" + JobTestKit.deadOwner() + "/_temporary/0"));
     Files.writeString(staged.resolve("part-00000.parquet"), "half a file");
     Path out = dir.resolve("out");
-    JobTestKit.Result refused = run("forward", "--input", in.toString(), "--output", out.toString());
-    assertThat(refused.status()).isEqualTo(2);
-    assertThat(refused.err()).contains("did not finish and left file:" + dir.resolve(".out.staging-dead0001"),
-        "pass --mode overwrite to write anyway (it removes them)");
-    assertThat(out).doesNotExist();
-
-    runOk("forward", "--input", in.toString(), "--output", out.toString(), "--mode", "overwrite");
+    JobTestKit.Result r = runOk("forward", "--input", in.toString(), "--output", out.toString());
+    assertThat(r.err()).contains("note: removed file:" + staged.getParent().getParent(),
+        "the unpublished output of a run that died");
     assertThat(JobTestKit.hiddenSiblings(dir)).isEmpty();
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(5L);
+  }
+
+  @Test
+  void theStagingOfARunStillAliveIsLeftAloneAndDoesNotBlock() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, array(0f, 0f) AS logits FROM range(5)").write().parquet(in.toString());
+    // this JVM stands for a live run on this host
+    RunOwner alive = RunOwner.current();
+    Path staged = Files.createDirectories(dir.resolve(".out.staging-" + alive));
+    Path out = dir.resolve("out");
+    runOk("forward", "--input", in.toString(), "--output", out.toString());
+    assertThat(staged).exists();
     assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(5L);
   }
 }

@@ -20,7 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import org.apache.spark.util.SerializableConfiguration;
 
-/** A path of Arrow IPC data: a file, or a directory of them (names starting with . or _ skipped). */
+/** A path of Arrow IPC data: a file, or a directory of them (hidden files and JSON sidecars skipped). */
 final class ArrowTable implements SupportsRead, SupportsWrite {
   private final SparkSession spark;
   private final Path path;
@@ -87,7 +87,7 @@ final class ArrowTable implements SupportsRead, SupportsWrite {
   private static void collect(FileSystem fs, Path dir, List<Path> out) throws IOException {
     for (FileStatus child : fs.listStatus(dir)) {
       String name = child.getPath().getName();
-      if (name.startsWith(".") || name.startsWith("_")) {
+      if (!IpcFormat.isDataFile(name)) {
         continue;
       }
       if (child.isDirectory()) {

@@ -21,6 +21,14 @@ public enum IpcFormat {
   private static final byte[] ARROW_MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
 
+  /**
+   * Whether a file in a dataset directory holds data: not hidden (. or _) and not a JSON sidecar,
+   * such as the dataset_info.json and state.json beside a Hugging Face save_to_disk directory's shards.
+   */
+  public static boolean isDataFile(String name) {
+    return !name.startsWith(".") && !name.startsWith("_") && !name.endsWith(".json");
+  }
+
   /** Reads the first bytes of {@code file}. */
   public static IpcFormat sniff(Path file, Configuration conf) {
     byte[] head = new byte[8];
