@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.List;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
@@ -18,15 +17,19 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
-/** One split's record batches as Spark columnar batches over the Arrow vectors (LZ4/ZSTD decoded). */
+/**
+ * One split's record batches as Spark columnar batches over the Arrow vectors (LZ4/ZSTD decoded),
+ * in a child of Spark's Arrow allocator that {@link #close} (at the task's end) releases.
+ */
 final class ArrowBatchReader implements PartitionReader<ColumnarBatch> {
   private final ArrowScan.Split split;
   private final StructType required;
-  private final BufferAllocator allocator = new RootAllocator();
+  private final BufferAllocator allocator;
   private final ArrowReader reader;
   private final List<ArrowBlock> blocks;
   private int next;
@@ -36,20 +39,31 @@ final class ArrowBatchReader implements PartitionReader<ColumnarBatch> {
     this.split = split;
     this.required = required;
     Path path = new Path(split.file());
+    this.allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow reader " + path, 0, Long.MAX_VALUE);
+    ArrowReader opened = null;
     try {
       FileSystem fs = path.getFileSystem(conf);
       if (split.format() == IpcFormat.FILE) {
         HadoopChannel channel = new HadoopChannel(fs.open(path), fs.getFileStatus(path).getLen());
         ArrowFileReader file = new ArrowFileReader(new SeekableReadChannel(channel), allocator,
             CommonsCompressionFactory.INSTANCE);
-        this.reader = file;
+        opened = file;
         this.blocks = file.getRecordBlocks();
       } else {
-        this.reader = new ArrowStreamReader(fs.open(path), allocator, CommonsCompressionFactory.INSTANCE);
+        opened = new ArrowStreamReader(fs.open(path), allocator, CommonsCompressionFactory.INSTANCE);
         this.blocks = null;
       }
-    } catch (IOException e) {
-      allocator.close();
+      this.reader = opened;
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (opened != null) {
+          opened.close();
+        }
+      } catch (IOException ignored) {
+        // the open failure is what the user needs to see
+      } finally {
+        allocator.close();
+      }
       throw new ArrowInputException(path, "cannot open: " + e.getMessage());
     }
   }

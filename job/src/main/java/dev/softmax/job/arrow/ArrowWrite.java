@@ -3,12 +3,13 @@ package dev.softmax.job.arrow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.compression.NoCompressionCodec;
@@ -16,6 +17,7 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -33,9 +35,11 @@ import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Writing Arrow IPC files, one per task: each task attempt writes under {@code _temporary}, and
- * only the attempts Spark commits are moved to {@code part-NNNNN.arrow} when the job commits, so
- * a retried or speculative task never leaves a duplicate.
+ * Writing Arrow IPC files, one per task: each task attempt writes under {@code _temporary/JOB},
+ * and only the attempts Spark commits are moved to {@code part-NNNNN-JOB.arrow} when the job
+ * commits, so a retried or speculative task never leaves a duplicate and two appends never
+ * collide. An overwrite (truncate) removes the data files that were there once the new ones are in
+ * place. The commit and abort remove only this job's temporary files.
  */
 final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
   private final Path path;
@@ -43,7 +47,8 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
   private final String compression;
   private final int batchRows;
   private final SerializableConfiguration conf;
-  private final String jobId = UUID.randomUUID().toString();
+  private final String jobId = UUID.randomUUID().toString().substring(0, 8);
+  private boolean truncate;
 
   ArrowWrite(Path path, LogicalWriteInfo info, SerializableConfiguration conf) {
     this.path = path;
@@ -65,6 +70,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
 
   @Override
   public WriteBuilder truncate() {
+    truncate = true;
     return this;
   }
 
@@ -87,23 +93,43 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
     Configuration c = conf.value();
     try {
       FileSystem fs = path.getFileSystem(c);
+      List<Path> old = new ArrayList<>();
+      if (truncate && fs.exists(path)) {
+        for (FileStatus f : fs.listStatus(path)) {
+          if (IpcFormat.isDataFile(f.getPath().getName())) {
+            old.add(f.getPath());
+          }
+        }
+      }
       for (WriterCommitMessage m : messages) {
         Written w = (Written) m;
-        Path target = new Path(path, String.format(Locale.ROOT, "part-%05d.arrow", w.partition()));
+        Path target = new Path(path, String.format(Locale.ROOT, "part-%05d-%s.arrow", w.partition(), jobId));
         if (!fs.rename(new Path(w.file()), target)) {
           throw new IOException("cannot move " + w.file() + " to " + target);
         }
       }
-      fs.delete(new Path(path, "_temporary"), true);
+      for (Path p : old) {
+        fs.delete(p, true);
+      }
+      removeTemporary(fs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Removes this job's temporary directory, and _temporary itself once no other job uses it. */
+  private void removeTemporary(FileSystem fs) throws IOException {
+    fs.delete(temporary(), true);
+    Path parent = temporary().getParent();
+    if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
+      fs.delete(parent, false);
     }
   }
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
     try {
-      path.getFileSystem(conf.value()).delete(temporary(), true);
+      removeTemporary(path.getFileSystem(conf.value()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -126,7 +152,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
   static final class TaskWriter implements DataWriter<InternalRow> {
     private final int partition;
     private final Path file;
-    private final BufferAllocator allocator = new RootAllocator();
+    private final BufferAllocator allocator;
     private final VectorSchemaRoot root;
     private final ArrowWriter rows;
     private final FSDataOutputStream out;
@@ -141,6 +167,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       this.partition = partition;
       this.file = file;
       this.batchRows = f.batchRows();
+      this.allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow writer " + file, 0, Long.MAX_VALUE);
       this.root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(f.schema(), "UTC", true, false), allocator);
       this.rows = ArrowWriter.create(root);
       try {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ReadChannel;
 import org.apache.arrow.vector.ipc.SeekableReadChannel;
@@ -16,6 +15,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.util.ArrowUtils;
 
 /**
  * The schema and record batches of one Arrow IPC file or stream, read on the driver without
@@ -45,7 +45,7 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
   }
 
   private static IpcLayout ofFile(Path path, HadoopChannel channel) throws IOException {
-    try (BufferAllocator allocator = new RootAllocator();
+    try (BufferAllocator allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow footer " + path, 0, Long.MAX_VALUE);
         ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(channel), allocator)) {
       Schema schema = reader.getVectorSchemaRoot().getSchema();
       List<Long> bytes = new ArrayList<>();
