@@ -62,6 +62,9 @@ abstract class DatasetCommand implements Callable<Integer> {
   abstract BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
       Notes notes, Map<String, String> settings);
 
+  /** The memory a task needs for the input's rows (the array columns read and the one written). */
+  abstract TaskMemory memory(InputDataset data);
+
   @Override
   public Integer call() {
     checkFormats();
@@ -96,6 +99,9 @@ abstract class DatasetCommand implements Callable<Integer> {
     data.notes().forEach(notes::add);
     Map<String, String> settings = new LinkedHashMap<>(data.readSettings());
     BatchWrite.Plan plan = plan(spark, paths, data, keys, notes, settings);
+    TaskMemory memory = memory(data);
+    memory.requireFits(spark.sparkContext());
+    settings.putAll(memory.settings());
     return common.write(spark, paths, plan, out, quarantine, notes, settings, spec);
   }
 

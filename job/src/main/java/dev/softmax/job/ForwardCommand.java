@@ -38,6 +38,11 @@ final class ForwardCommand extends DatasetCommand {
   }
 
   @Override
+  TaskMemory memory(InputDataset data) {
+    return TaskMemory.ofRow("rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol));
+  }
+
+  @Override
   void checkOptions() {
     requireValidTemperature(temperature);
   }

@@ -80,7 +80,10 @@ final class GenerateCommand implements Callable<Integer> {
         "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
         common.outputFormat.equals("arrow") ? List.of() : List.of("part"), element);
-    return common.write(spark, paths, plan, out, null, notes, Map.of(), spec);
+    TaskMemory memory = TaskMemory.ofRow("rows of " + width + " values",
+        (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1));
+    memory.requireFits(spark.sparkContext());
+    return common.write(spark, paths, plan, out, null, notes, memory.settings(), spec);
   }
 
   private UserDefinedFunction values(int stream, double scale) {

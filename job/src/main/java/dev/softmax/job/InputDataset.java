@@ -1,9 +1,11 @@
 package dev.softmax.job;
 
 import dev.softmax.job.arrow.ArrowInputException;
+import dev.softmax.job.arrow.ArrowTableProvider;
 import dev.softmax.job.arrow.IpcFormat;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -24,7 +26,7 @@ import org.apache.spark.sql.types.StructField;
  * included) or Arrow IPC (files or streams, through the {@code arrow} data source).
  */
 record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> readSettings,
-    List<String> notes) {
+    List<String> notes, Map<String, Double> columnBytes, double rowBytes) {
   /** Spark settings under which a Parquet input with BYTE_STREAM_SPLIT columns is read (the row-based reader). */
   static final Map<String, String> ROW_BASED_PARQUET = Map.of(
       "spark.sql.parquet.enableVectorizedReader", "false",
@@ -43,7 +45,7 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     if (resolved.equals("arrow")) {
       try {
         return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of(), Map.of(),
-            List.of());
+            List.of(), Map.of(), ArrowTableProvider.bytesPerRow(spark, path.toString()));
       } catch (ArrowInputException e) {
         throw new UsageException(e.getMessage());
       }
@@ -60,11 +62,19 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     } catch (RuntimeException e) {
       throw new UsageException("cannot read input " + path + " as Parquet: " + firstLine(e));
     }
+    Map<String, Double> columnBytes = new LinkedHashMap<>();
+    for (StructField f : rows.schema().fields()) {
+      if (f.dataType() instanceof ArrayType a) {
+        columnBytes.put(f.name(), footer.valuesPerRow().getOrDefault(f.name(), 0.0) * a.elementType().defaultSize());
+      }
+    }
+    double rowBytes = columnBytes.values().stream().mapToDouble(Double::doubleValue).sum();
     return footer.byteStreamSplit()
         ? new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), ROW_BASED_PARQUET,
             List.of(first + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
-                + path + " is read with the row-based reader"))
-        : new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), Map.of(), List.of());
+                + path + " is read with the row-based reader"), columnBytes, rowBytes)
+        : new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), Map.of(), List.of(), columnBytes,
+            rowBytes);
   }
 
   /** parquet or arrow, from the first bytes of a data file. */
@@ -119,6 +129,14 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
       }
     }
     return columns;
+  }
+
+  /**
+   * Bytes of {@code column} in an average row: from the Parquet footer of the first file, or, for
+   * Arrow, a whole row's bytes (the record batches do not tell columns apart).
+   */
+  double bytesPerRow(String column) {
+    return columnBytes.getOrDefault(column, rowBytes);
   }
 
   /** The element type of an array&lt;float&gt; or array&lt;double&gt; column, or a usage error. */

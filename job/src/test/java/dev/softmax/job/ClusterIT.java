@@ -73,6 +73,7 @@ class ClusterIT {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SOFTMAX_CLUSTER_DIR", cluster.toString());
     pb.environment().put("SOFTMAX_NO_BUILD", "1");
+    pb.environment().put("SOFTMAX_LOG_DIR", dir.resolve("logs").toString());
     pb.environment().remove("SPARK_HOME");
     return pb.start();
   }
@@ -162,7 +163,9 @@ class ClusterIT {
     victim.destroyForcibly();
     assertThat(driver.isAlive()).as("the job was still running when the executor died").isTrue();
     assertThat(finish(driver, log)).as(Files.readString(log)).isZero();
-    assertThat(Files.readString(log)).containsAnyOf("Lost executor", "ExecutorLostFailure", "Executor lost");
+    // Spark's messages go to the driver's log file, not the console
+    assertThat(Files.readString(log)).doesNotContain("\tat ");
+    assertThat(driverLogs()).containsAnyOf("Lost executor", "ExecutorLostFailure", "Executor lost");
     assertSameRows(bigProbs, out, "probs", 300000);
   }
 
@@ -178,24 +181,31 @@ class ClusterIT {
     assertThat(out).as("a reader of the output path sees no dataset").doesNotExist();
     assertThat(dir.resolve("driver_loss/_SUCCESS")).doesNotExist();
 
-    Path refusedLog = dir.resolve("submit-driver-loss-error.log");
-    int refused = finish(submit(refusedLog, "forward", "--input", big.toString(), "--output", out.toString()), refusedLog);
-    assertThat(refused).isEqualTo(2);
-    assertThat(Files.readString(refusedLog)).contains("did not finish and left", "pass --mode overwrite");
-
+    // the rerun, in the default --mode error, removes what the dead driver staged and says so
     Path rerunLog = dir.resolve("submit-driver-loss-rerun.log");
-    int rerun = finish(submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString(),
-        "--mode", "overwrite"), rerunLog);
+    int rerun = finish(submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString()), rerunLog);
     assertThat(rerun).as(Files.readString(rerunLog)).isZero();
+    assertThat(Files.readString(rerunLog)).contains("note: removed", "the unpublished output of a run that died");
     assertSameRows(bigProbs, out, "probs", 300000);
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
   }
 
+  private static String driverLogs() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> s = Files.list(dir.resolve("logs"))) {
+      for (Path p : s.toList()) {
+        all.append(Files.readString(p));
+      }
+    }
+    return all.toString();
+  }
+
   @Test
   void rowsOf262144FloatsGoThroughForwardAndBackwardWithSmallExecutors() throws Exception {
-    // a large LLM vocabulary: 1 MiB of float32 per row; executors here have 768 MiB, under 2 GB
+    // a large LLM vocabulary: 1 MiB of float32 per row, 150 rows per file (logits and grad: 300 MiB a
+    // file); executors here have 768 MiB, under 2 GB
     Path vocab = dir.resolve("vocab");
-    runOk("generate", "--output", vocab.toString(), "--rows", "6", "--width", "262144", "--partitions", "2", "--grad");
+    runOk("generate", "--output", vocab.toString(), "--rows", "300", "--width", "262144", "--partitions", "2", "--grad");
     Path localForward = dir.resolve("vocab_local_probs");
     Path localBackward = dir.resolve("vocab_local_grads");
     runOk("forward", "--input", vocab.toString(), "--output", localForward.toString());
@@ -209,8 +219,39 @@ class ClusterIT {
     Path log2 = dir.resolve("submit-vocab-backward.log");
     assertThat(finish(submit(log2, "backward", "--input", vocab.toString(), "--logits-col", "logits",
         "--output", grads.toString()), log2)).as(Files.readString(log2)).isZero();
-    assertSameRows(localForward, probs, "probs", 6);
-    assertSameRows(localBackward, grads, "grad_logits", 6);
+    assertSameRows(localForward, probs, "probs", 300);
+    assertSameRows(localBackward, grads, "grad_logits", 300);
     assertThat(duckValue("SELECT min(len(probs)) FROM " + parquet(probs))).isEqualTo(262144L);
+  }
+
+  @Test
+  void runLocalPipedShowsNoProgressBarAndAFailureIsOneLineNamingItsLogFile() throws Exception {
+    Path out = dir.resolve("piped");
+    Path log = dir.resolve("run-local.log");
+    Process ok = script("run-local.sh", List.of("forward", "--input", ROOT.resolve("data/sample").toString(),
+        "--output", out.toString()), log);
+    assertThat(finish(ok, log)).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).doesNotContain("\r").contains("forward: 2000 rows in, 2000 written");
+
+    Path broken = dir.resolve("broken");
+    runOk("generate", "--output", broken.toString(), "--rows", "400", "--width", "8", "--partitions", "4");
+    Path victim;
+    try (Stream<Path> s = Files.walk(broken)) {
+      victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList().get(3);
+    }
+    byte[] bytes = Files.readAllBytes(victim);
+    Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
+    Path failLog = dir.resolve("run-local-fail.log");
+    Process fail = script("run-local.sh", List.of("forward", "--input", broken.toString(), "--output",
+        dir.resolve("broken_out").toString()), failLog);
+    assertThat(finish(fail, failLog)).isEqualTo(1);
+    List<String> console = Files.readAllLines(failLog).stream().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+    assertThat(console).as("console").hasSize(1);
+    assertThat(console.get(0)).contains("softmax forward failed: cannot read input file", victim.getFileName().toString(),
+        "(stack trace in " + dir.resolve("logs"));
+    String named = console.get(0).replaceAll(".*\\(stack trace in (.*)\\)$", "$1");
+    assertThat(Files.readString(Path.of(named))).contains("\tat org.apache.spark");
+    assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".broken_out"));
   }
 }

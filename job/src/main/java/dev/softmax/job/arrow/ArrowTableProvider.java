@@ -22,9 +22,15 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * <p>Read options: {@code maxPartitionBytes} (default spark.sql.files.maxPartitionBytes): IPC
  * files are split into input partitions of whole record batches up to that many bytes. Write
  * options: {@code compression} none (default, readable everywhere), lz4 or zstd;
- * {@code batchRows} rows per record batch (default 4096).
+ * {@code batchRows} rows per record batch (default 4096) and {@code batchBytes} bytes of rows per
+ * record batch (default 16 MiB), whichever comes first.
  */
 public final class ArrowTableProvider implements TableProvider, DataSourceRegister {
+  /** Average bytes of a row (all columns) of the Arrow data at {@code path}, from the record batch headers. */
+  public static double bytesPerRow(SparkSession spark, String path) {
+    return IpcLayout.bytesPerRow(ArrowTable.of(spark, new CaseInsensitiveStringMap(Map.of("path", path)), null).layouts());
+  }
+
   @Override
   public String shortName() {
     return "arrow";

@@ -21,6 +21,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
@@ -42,10 +43,14 @@ import org.apache.spark.util.SerializableConfiguration;
  * place. The commit and abort remove only this job's temporary files.
  */
 final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
+  /** A record batch ends at this many bytes of rows (or batchRows rows), so wide rows make small batches. */
+  static final long DEFAULT_BATCH_BYTES = 16L << 20;
+
   private final Path path;
   private final StructType schema;
   private final String compression;
   private final int batchRows;
+  private final long batchBytes;
   private final SerializableConfiguration conf;
   private final String jobId = UUID.randomUUID().toString().substring(0, 8);
   private boolean truncate;
@@ -55,6 +60,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
     this.schema = info.schema();
     this.compression = info.options().getOrDefault("compression", "none").toLowerCase(Locale.ROOT);
     this.batchRows = info.options().getInt("batchRows", 4096);
+    this.batchBytes = info.options().getLong("batchBytes", DEFAULT_BATCH_BYTES);
     this.conf = conf;
     codec(compression);
   }
@@ -85,7 +91,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
-    return new Factory(temporary().toString(), schema, compression, batchRows, conf);
+    return new Factory(temporary().toString(), schema, compression, batchRows, batchBytes, conf);
   }
 
   @Override
@@ -139,7 +145,8 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
   record Written(int partition, String file) implements WriterCommitMessage {}
 
   /** Makes one writer per task attempt. */
-  record Factory(String dir, StructType schema, String compression, int batchRows, SerializableConfiguration conf)
+  record Factory(String dir, StructType schema, String compression, int batchRows, long batchBytes,
+      SerializableConfiguration conf)
       implements DataWriterFactory {
     @Override
     public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
@@ -158,8 +165,10 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
     private final FSDataOutputStream out;
     private final ArrowFileWriter writer;
     private final int batchRows;
+    private final long batchBytes;
     private final Configuration conf;
     private int pending;
+    private long pendingBytes;
     private boolean closed;
 
     TaskWriter(int partition, Path file, Factory f) {
@@ -167,6 +176,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       this.partition = partition;
       this.file = file;
       this.batchRows = f.batchRows();
+      this.batchBytes = f.batchBytes();
       this.allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow writer " + file, 0, Long.MAX_VALUE);
       this.root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(f.schema(), "UTC", true, false), allocator);
       this.rows = ArrowWriter.create(root);
@@ -188,7 +198,8 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
     @Override
     public void write(InternalRow row) throws IOException {
       rows.write(row);
-      if (++pending == batchRows) {
+      pendingBytes += row instanceof UnsafeRow u ? u.getSizeInBytes() : 0;
+      if (++pending == batchRows || pendingBytes >= batchBytes) {
         flush();
       }
     }
@@ -198,6 +209,7 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       writer.writeBatch();
       rows.reset();
       pending = 0;
+      pendingBytes = 0;
     }
 
     @Override

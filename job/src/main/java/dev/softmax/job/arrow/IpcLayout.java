@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ReadChannel;
@@ -22,7 +23,19 @@ import org.apache.spark.sql.util.ArrowUtils;
  * decoding any data: the file format's footer, or the stream's message headers (bodies skipped).
  * A truncated or damaged file fails here, before any task runs.
  */
-record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchBytes) {
+record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchBytes, List<Long> batchRows) {
+
+  /** Body bytes per row over all the record batches of {@code layouts} (0 without rows). */
+  static double bytesPerRow(List<IpcLayout> layouts) {
+    long bytes = 0;
+    long rows = 0;
+    for (IpcLayout l : layouts) {
+      bytes += l.batchBytes().stream().mapToLong(Long::longValue).sum();
+      rows += l.batchRows().stream().mapToLong(Long::longValue).sum();
+    }
+    return rows == 0 ? 0 : (double) bytes / rows;
+  }
+
 
   static IpcLayout of(Path path, Configuration conf) {
     IpcFormat format = IpcFormat.sniff(path, conf);
@@ -49,14 +62,27 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
         ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(channel), allocator)) {
       Schema schema = reader.getVectorSchemaRoot().getSchema();
       List<Long> bytes = new ArrayList<>();
+      List<Long> rows = new ArrayList<>();
       for (ArrowBlock block : reader.getRecordBlocks()) {
         if (block.getOffset() + block.getMetadataLength() + block.getBodyLength() > channel.size()) {
           throw new ArrowInputException(path, "record batch at byte " + block.getOffset() + " runs past the end of the file");
         }
         bytes.add(block.getBodyLength());
+        // the batch's header only (its row count); the body is not read
+        channel.position(block.getOffset());
+        MessageMetadataResult header = MessageSerializer.readMessage(new ReadChannel(channel));
+        rows.add(rowCount(path, header));
       }
-      return new IpcLayout(path, IpcFormat.FILE, schema, bytes);
+      return new IpcLayout(path, IpcFormat.FILE, schema, bytes, rows);
     }
+  }
+
+  private static long rowCount(Path path, MessageMetadataResult message) {
+    if (message == null || message.getMessage().headerType() != MessageHeader.RecordBatch) {
+      throw new ArrowInputException(path, "a record block does not hold a record batch");
+    }
+    RecordBatch batch = (RecordBatch) message.getMessage().header(new RecordBatch());
+    return batch.length();
   }
 
   private static IpcLayout ofStream(Path path, HadoopChannel channel, long size) throws IOException {
@@ -68,6 +94,7 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
       }
       Schema schema = MessageSerializer.deserializeSchema(first);
       List<Long> bytes = new ArrayList<>();
+      List<Long> rows = new ArrayList<>();
       MessageMetadataResult m;
       while ((m = MessageSerializer.readMessage(in)) != null) {
         long end = channel.position() + m.getMessageBodyLength();
@@ -77,9 +104,10 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
         channel.position(end);
         if (m.getMessage().headerType() == MessageHeader.RecordBatch) {
           bytes.add(m.getMessageBodyLength());
+          rows.add(rowCount(path, m));
         }
       }
-      return new IpcLayout(path, IpcFormat.STREAM, schema, bytes);
+      return new IpcLayout(path, IpcFormat.STREAM, schema, bytes, rows);
     }
   }
 }
