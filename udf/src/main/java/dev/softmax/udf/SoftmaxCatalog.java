@@ -39,6 +39,15 @@ public final class SoftmaxCatalog implements FunctionCatalog {
 
   private String name = DEFAULT_NAME;
 
+  /** The function of this name (lower case), for the plain names of {@link SoftmaxExtensions}. */
+  static UnboundFunction function(String name) {
+    UnboundFunction f = FUNCTIONS.get(name);
+    if (f == null) {
+      throw new IllegalArgumentException("no softmax function " + name);
+    }
+    return f;
+  }
+
   /** Spark instantiates catalogs with a public no-argument constructor. */
   public SoftmaxCatalog() {}
 
