@@ -42,7 +42,8 @@ class ConnectIT {
   private static String clientClasspath() {
     String client = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(e -> !e.matches(".*/spark-(sql|sql-api|catalyst|core|connect|hive)_2\\.1[23]-.*\\.jar"))
-        .filter(e -> !e.contains("/softmax-udf") && !e.endsWith("/udf/target/classes") && !e.endsWith("/job/target/classes"))
+        .filter(e -> !e.contains("/softmax-udf") && !e.contains("/softmax-job") && !e.endsWith("/udf/target/classes")
+            && !e.endsWith("/job/target/classes"))
         .collect(Collectors.joining(File.pathSeparator));
     return client;
   }
