@@ -68,7 +68,7 @@ final class BackwardCommand extends DatasetCommand {
   @Override
   TaskMemory memory(InputDataset data) {
     // the gradient and the result are as wide as the probabilities or logits
-    return TaskMemory.ofRow("rows of " + firstColumn(), 3 * data.bytesPerRow(firstColumn()));
+    return TaskMemory.ofRow("rows of " + firstColumn(), 3 * data.bytesPerRow(firstColumn()), data.largestChunkBytes());
   }
 
   @Override

@@ -39,7 +39,7 @@ final class ForwardCommand extends DatasetCommand {
 
   @Override
   TaskMemory memory(InputDataset data) {
-    return TaskMemory.ofRow("rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol));
+    return TaskMemory.ofRow("rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol), data.largestChunkBytes());
   }
 
   @Override

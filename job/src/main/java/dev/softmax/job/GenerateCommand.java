@@ -81,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
         common.outputFormat.equals("arrow") ? List.of() : List.of("part"), element);
     TaskMemory memory = TaskMemory.ofRow("rows of " + width + " values",
-        (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1));
+        (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1), 0);
     memory.requireFits(spark.sparkContext());
     return common.write(spark, paths, plan, out, null, notes, memory.settings(), spec);
   }

@@ -26,7 +26,7 @@ import org.apache.spark.sql.types.StructField;
  * included) or Arrow IPC (files or streams, through the {@code arrow} data source).
  */
 record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> readSettings,
-    List<String> notes, Map<String, Double> columnBytes, double rowBytes) {
+    List<String> notes, Map<String, Double> columnBytes, double rowBytes, long largestChunkBytes) {
   /** Spark settings under which a Parquet input with BYTE_STREAM_SPLIT columns is read (the row-based reader). */
   static final Map<String, String> ROW_BASED_PARQUET = Map.of(
       "spark.sql.parquet.enableVectorizedReader", "false",
@@ -44,8 +44,9 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     String resolved = format.equals("auto") ? detect(first, conf) : format;
     if (resolved.equals("arrow")) {
       try {
+        double[] sizes = ArrowTableProvider.sizes(spark, path.toString());
         return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of(), Map.of(),
-            List.of(), Map.of(), ArrowTableProvider.bytesPerRow(spark, path.toString()));
+            List.of(), Map.of(), sizes[0], (long) sizes[1]);
       } catch (ArrowInputException e) {
         throw new UsageException(e.getMessage());
       }
@@ -72,9 +73,9 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     return footer.byteStreamSplit()
         ? new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), ROW_BASED_PARQUET,
             List.of(first + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
-                + path + " is read with the row-based reader"), columnBytes, rowBytes)
+                + path + " is read with the row-based reader"), columnBytes, rowBytes, footer.largestRowGroupBytes())
         : new InputDataset(path, rows, partitionColumns(path, rows.inputFiles()), Map.of(), List.of(), columnBytes,
-            rowBytes);
+            rowBytes, footer.largestRowGroupBytes());
   }
 
   /** parquet or arrow, from the first bytes of a data file. */

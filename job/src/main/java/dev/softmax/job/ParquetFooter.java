@@ -20,9 +20,11 @@ import org.apache.parquet.schema.Type;
  * What one Parquet file's footer tells before Spark reads it: encodings Spark's vectorized reader
  * refuses (BYTE_STREAM_SPLIT, pyarrow's recommended float encoding), float16 columns Spark cannot
  * read at all, and the average number of leaf values per row of each top-level column (the row
- * width, which sizes the reader's batches).
+ * width, which sizes the reader's batches), and the bytes of its largest row group (which a
+ * reader holds at once).
  */
-record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Columns, Map<String, Double> valuesPerRow) {
+record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Columns, Map<String, Double> valuesPerRow,
+    long largestRowGroupBytes) {
 
   static ParquetFooter read(Path file, Configuration conf) {
     ParquetMetadata footer;
@@ -42,9 +44,11 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
     }
     boolean bss = false;
     long rows = 0;
+    long largest = 0;
     Map<String, Long> values = new LinkedHashMap<>();
     for (BlockMetaData block : footer.getBlocks()) {
       rows += block.getRowCount();
+      largest = Math.max(largest, block.getTotalByteSize());
       for (ColumnChunkMetaData chunk : block.getColumns()) {
         bss |= chunk.getEncodings().contains(Encoding.BYTE_STREAM_SPLIT);
         values.merge(chunk.getPath().toArray()[0], chunk.getValueCount(), Long::sum);
@@ -55,6 +59,6 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
       long v = values.getOrDefault(field.getName(), 0L);
       perRow.put(field.getName(), rows == 0 ? 0.0 : (double) v / rows);
     }
-    return new ParquetFooter(file, bss, List.copyOf(float16), perRow);
+    return new ParquetFooter(file, bss, List.copyOf(float16), perRow, largest);
   }
 }

@@ -14,26 +14,25 @@ import org.apache.spark.network.util.JavaUtils;
  *
  * @param what what the rows are, for the refusal ("rows of logits")
  * @param rowBytes the bytes of a row's array columns, input and output together
+ * @param chunkBytes the largest piece of input a reader holds at once: a Parquet row group, an
+ *     Arrow record batch (as the input's writer chose them)
  */
-record TaskMemory(String what, long rowBytes) {
+record TaskMemory(String what, long rowBytes, long chunkBytes) {
   /** Bytes of rows a reader batch or a writer's first buffer check holds at most (at least one row). */
   static final long BATCH_BYTES = 16L << 20;
   /** Spark's own default batch size, kept for narrow rows. */
   static final int MAX_BATCH_ROWS = 4096;
   /** Bytes between a Parquet writer's later buffer checks. */
   static final long CHECK_BYTES = 64L << 20;
-  /**
-   * What a task holds besides its rows, measured: a Parquet row group read (up to 128 MiB) and one
-   * being written (up to 128 MiB), and their pages.
-   */
-  static final long FIXED_BYTES = 320L << 20;
+  /** What a task holds besides its rows and its input chunk: the Parquet row group being written (128 MiB) and its pages. */
+  static final long FIXED_BYTES = 192L << 20;
   /** Copies of a row a task holds at once, measured: reader batch and its growth, projections, writer pages. */
   static final int ROW_COPIES = 8;
   /** What Spark keeps of every JVM's heap for itself (its "reserved memory"). */
   static final long SPARK_RESERVED = 300L << 20;
 
-  static TaskMemory ofRow(String what, double bytes) {
-    return new TaskMemory(what, Math.max(1, (long) Math.ceil(bytes)));
+  static TaskMemory ofRow(String what, double bytes, long chunkBytes) {
+    return new TaskMemory(what, Math.max(1, (long) Math.ceil(bytes)), chunkBytes);
   }
 
   /** Rows per reader batch and per writer check: {@link #BATCH_BYTES} of rows, 1 to 4,096. */
@@ -52,9 +51,9 @@ record TaskMemory(String what, long rowBytes) {
         "parquet.page.size.row.check.max", Long.toString(laterChecks));
   }
 
-  /** Bytes a task needs for rows this wide. */
+  /** Bytes a task needs for rows this wide and input chunks this large. */
   long neededPerTask() {
-    return FIXED_BYTES + ROW_COPIES * rowBytes;
+    return FIXED_BYTES + chunkBytes + ROW_COPIES * rowBytes;
   }
 
   /**
@@ -74,9 +73,10 @@ record TaskMemory(String what, long rowBytes) {
           ? "raise the driver's memory (DRIVER_MEMORY, spark.driver.memory) or run fewer tasks at once (--master local[1])"
           : "raise spark.executor.memory or lower spark.executor.cores";
       throw new UsageException(String.format(Locale.ROOT,
-          "%s: about %d MiB of arrays a row; a task needs about %d MiB for such rows but has %d MiB (%d MiB heap"
-              + " for %d task%s at once); %s",
-          what, rowBytes >> 20, neededPerTask() >> 20, perTask >> 20, heap >> 20, tasks, tasks == 1 ? "" : "s", raise));
+          "%s: about %d MiB of arrays a row, input read %d MiB at a time; a task needs about %d MiB but has %d MiB"
+              + " (%d MiB heap for %d task%s at once); %s",
+          what, rowBytes >> 20, chunkBytes >> 20, neededPerTask() >> 20, perTask >> 20, heap >> 20, tasks,
+          tasks == 1 ? "" : "s", raise));
     }
   }
 }

@@ -108,7 +108,7 @@ class CrashRecoveryJobTest {
   /** Starts a generate run long enough to be caught mid-write, and signals it once its tasks write. */
   private static JobProcess signalMidWrite(Path out, String signal) throws Exception {
     JobProcess p = JobProcess.start(dir.resolve(out.getFileName() + ".log"), Map.of(),
-        "generate", "--output", out.toString(), "--rows", "300000", "--width", "256", "--partitions", "2",
+        "generate", "--output", out.toString(), "--rows", "160000", "--width", "256", "--partitions", "2",
         "--mode", "overwrite");
     long deadline = System.currentTimeMillis() + 120_000;
     while (!tasksWriting(out) && p.process().isAlive() && System.currentTimeMillis() < deadline) {

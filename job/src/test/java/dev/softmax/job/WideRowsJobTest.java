@@ -120,8 +120,9 @@ class WideRowsJobTest {
     JobProcess p = JobProcess.start(dir.resolve("too_wide.log"), ONE_TASK, "generate", "--output", out.toString(),
         "--rows", "2", "--width", "200000000", "--partitions", "1");
     assertThat(p.await()).as(p.output()).isEqualTo(2);
-    assertThat(p.output()).containsPattern("softmax generate: rows of 200000000 values: about \\d+ MiB of arrays a row;"
-        + " a task needs about \\d+ MiB for such rows but has \\d+ MiB .*raise the driver's memory");
+    assertThat(p.output()).containsPattern("softmax generate: rows of 200000000 values: about 762 MiB of arrays a row,"
+        + " input read 0 MiB at a time; a task needs about \\d+ MiB but has \\d+ MiB \\(\\d+ MiB heap for 1 task at once\\);"
+        + " raise the driver's memory");
     assertThat(out).doesNotExist();
   }
 }

@@ -74,8 +74,8 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
   public BoxedUnit apply(SparkSessionExtensions extensions) {
     for (String name : plainNames(new ArrayList<>(EXAMPLES.keySet()))) {
       UnboundFunction function = SoftmaxCatalog.function(name);
-      extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(name), info(function),
-          (scala.Function1<scala.collection.immutable.Seq<Expression>, Expression>) args -> bind(function, args)));
+      // the builder's Seq is scala.collection.Seq on Scala 2.12 and immutable.Seq on 2.13: let javac infer it
+      extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(name), info(function), args -> bind(function, args)));
     }
     return BoxedUnit.UNIT;
   }
@@ -86,14 +86,15 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
   }
 
   /** Binds {@code function} to the arguments' types, as the catalog path does, and makes Spark's expression for it. */
-  private static Expression bind(UnboundFunction function, scala.collection.immutable.Seq<Expression> args) {
+  private static Expression bind(UnboundFunction function, scala.collection.Seq<Expression> args) {
     List<StructField> fields = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       Expression e = args.apply(i);
       fields.add(new StructField("_" + i, e.dataType(), e.nullable(), org.apache.spark.sql.types.Metadata.empty()));
     }
     BoundFunction bound = function.bind(new StructType(fields.toArray(StructField[]::new)));
-    return V2ExpressionUtils.resolveScalarFunction((ScalarFunction<?>) bound, args);
+    // toSeq() is the Seq that Scala line's Spark takes
+    return V2ExpressionUtils.resolveScalarFunction((ScalarFunction<?>) bound, args.toSeq());
   }
 
   /** DESCRIBE FUNCTION's text, from the function's own description: usage, arguments, examples, since. */

@@ -26,9 +26,13 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * record batch (default 16 MiB), whichever comes first.
  */
 public final class ArrowTableProvider implements TableProvider, DataSourceRegister {
-  /** Average bytes of a row (all columns) of the Arrow data at {@code path}, from the record batch headers. */
-  public static double bytesPerRow(SparkSession spark, String path) {
-    return IpcLayout.bytesPerRow(ArrowTable.of(spark, new CaseInsensitiveStringMap(Map.of("path", path)), null).layouts());
+  /**
+   * The sizes of the Arrow data at {@code path}, from the record batch headers: the average bytes
+   * of a row (all columns) and the bytes of the largest record batch.
+   */
+  public static double[] sizes(SparkSession spark, String path) {
+    var layouts = ArrowTable.of(spark, new CaseInsensitiveStringMap(Map.of("path", path)), null).layouts();
+    return new double[] {IpcLayout.bytesPerRow(layouts), IpcLayout.largestBatchBytes(layouts)};
   }
 
   @Override

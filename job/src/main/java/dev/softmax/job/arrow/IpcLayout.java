@@ -25,6 +25,11 @@ import org.apache.spark.sql.util.ArrowUtils;
  */
 record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchBytes, List<Long> batchRows) {
 
+  /** The body bytes of the largest record batch of {@code layouts}: what a reader holds at once. */
+  static long largestBatchBytes(List<IpcLayout> layouts) {
+    return layouts.stream().flatMap(l -> l.batchBytes().stream()).mapToLong(Long::longValue).max().orElse(0);
+  }
+
   /** Body bytes per row over all the record batches of {@code layouts} (0 without rows). */
   static double bytesPerRow(List<IpcLayout> layouts) {
     long bytes = 0;
