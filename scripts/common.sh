@@ -1,6 +1,8 @@
 # Shared by the scripts: paths, the build-when-needed step, and the java command for Spark.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APP_JAR="$ROOT/job/target/softmax-job-0.1.0-SNAPSHOT.jar"
+# the application jar, whatever the project's version (the pom holds the one version string)
+APP_JAR="$(ls "$ROOT"/job/target/softmax-job-*.jar 2>/dev/null | grep -v '/original-' | head -n 1 || true)"
+[[ -n $APP_JAR ]] || APP_JAR="$ROOT/job/target/softmax-job.jar"
 SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
 
 # Builds the application jar when it is missing or older than any source or pom
@@ -15,6 +17,7 @@ build_if_needed() {
                   \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]; then
     echo "building spark-softmax (mvn package -DskipTests)..." >&2
     (cd "$ROOT" && mvn -B -q -DskipTests package)
+    APP_JAR="$(ls "$ROOT"/job/target/softmax-job-*.jar | grep -v '/original-' | head -n 1)"
   fi
 }
 

@@ -31,8 +31,6 @@ build_if_needed
 # executors find the shipped files in their working directory
 common=(--files "$ROOT/conf/log4j2-executor.properties"
   --conf "spark.executor.extraJavaOptions=$(tr '\n' ' ' < "$ROOT/conf/jvm.options") -Dlog4j2.configurationFile=log4j2-executor.properties"
-  --conf "spark.sql.catalog.nn=dev.softmax.udf.SoftmaxCatalog"
-  --conf "spark.sql.parquet.compression.codec=zstd"
   --class dev.softmax.job.SoftmaxJob)
 driver_props="${DRIVER_LOG_PROPS[*]} -Dsoftmax.job.defaults=$ROOT/conf/job.properties"
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  * <p>Option defaults can come from a properties file (conf/job.properties) named by the system
  * property {@code softmax.job.defaults}; flags on the command line win.
  */
-@Command(name = "softmax", mixinStandardHelpOptions = true, version = "spark-softmax 0.1.0",
+@Command(name = "softmax", mixinStandardHelpOptions = true, versionProvider = SoftmaxJob.Version.class,
     description = "Softmax forward and backward passes over partitioned Parquet datasets.",
     subcommands = {ForwardCommand.class, BackwardCommand.class, GenerateCommand.class})
 public final class SoftmaxJob {
@@ -74,5 +74,14 @@ public final class SoftmaxJob {
       return 1;
     });
     return cli.execute(args);
+  }
+
+  /** The version from the application jar's manifest, which Maven writes from the pom. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SoftmaxJob.class.getPackage().getImplementationVersion();
+      return new String[] {"spark-softmax " + (v != null ? v : "(development build)")};
+    }
   }
 }

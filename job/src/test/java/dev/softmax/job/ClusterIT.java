@@ -232,6 +232,13 @@ class ClusterIT {
         "--output", out.toString()), log);
     assertThat(finish(ok, log)).as(Files.readString(log)).isZero();
     assertThat(Files.readString(log)).doesNotContain("\r").contains("forward: 2000 rows in, 2000 written");
+    try (Stream<Path> files = Files.walk(out)) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")))
+          .as("the job's own codec, with no launcher setting").isNotEmpty().allMatch(n -> n.endsWith(".zstd.parquet"));
+    }
+    Path versionLog = dir.resolve("version.log");
+    assertThat(finish(script("run-local.sh", List.of("--version"), versionLog), versionLog)).isZero();
+    assertThat(Files.readString(versionLog)).containsPattern("spark-softmax \\d+\\.\\d+\\.\\d+");
 
     Path broken = dir.resolve("broken");
     runOk("generate", "--output", broken.toString(), "--rows", "400", "--width", "8", "--partitions", "4");

@@ -27,6 +27,35 @@ class CommandLineJobTest {
   }
 
   @Test
+  void theJobWritesZstdWithoutAnyLauncherSettingAndASessionsOwnCodecWins() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, array(0f, 1f) AS logits FROM range(4)").write().parquet(in.toString());
+    JobTestKit.spark().conf().unset(SparkSessions.CODEC);
+    runOk("forward", "--input", in.toString(), "--output", dir.resolve("z").toString());
+    try (var files = Files.walk(dir.resolve("z"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")))
+          .isNotEmpty().allMatch(n -> n.endsWith(".zstd.parquet"));
+    }
+    JobTestKit.spark().conf().set(SparkSessions.CODEC, "snappy");
+    try {
+      runOk("forward", "--input", in.toString(), "--output", dir.resolve("s").toString());
+      try (var files = Files.walk(dir.resolve("s"))) {
+        assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")))
+            .isNotEmpty().allMatch(n -> n.endsWith(".snappy.parquet"));
+      }
+    } finally {
+      JobTestKit.spark().conf().unset(SparkSessions.CODEC);
+    }
+  }
+
+  @Test
+  void versionWithoutAJarManifestSaysDevelopmentBuild() {
+    JobTestKit.Result r = run("--version");
+    assertThat(r.status()).isZero();
+    assertThat(r.out().strip()).isEqualTo("spark-softmax (development build)");
+  }
+
+  @Test
   void defaultsFileSetsOptionsAndFlagsWin() throws Exception {
     Path in = dir.resolve("in");
     JobTestKit.spark().sql("SELECT id, IF(id = 1, array(float('NaN')), array(0f, 0f)) AS logits FROM range(4)")
