@@ -1,30 +1,36 @@
 package dev.softmax.job;
 
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.SparkThrowable;
+
 /** A bad row stopped a run with {@code --on-bad-row fail}: exit status 1. */
 final class BadRowException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** Marks the message Spark carries back from the task that met the bad row. */
+  /** How the job's {@code raise_error} message starts: it tells it from a user's own raise_error. */
   static final String MARKER = "bad row: ";
+  /** Spark's error class for {@code raise_error}, whose parameter errorMessage is the message as raised. */
+  static final String RAISED = "USER_RAISED_EXCEPTION";
 
   BadRowException(String message) {
     super(message);
   }
 
-  /** The bad-row message inside a failure of a Spark job, if that is what stopped it. */
-  static java.util.Optional<BadRowException> within(Throwable failure) {
+  /**
+   * The bad-row message inside a failure of a Spark job, if that is what stopped it: found by the
+   * error class of the exception {@code raise_error} throws, and read from its parameters.
+   */
+  static Optional<BadRowException> within(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      int at = m == null ? -1 : m.indexOf(MARKER);
-      if (at >= 0) {
-        String line = m.substring(at).lines().findFirst().orElse("");
-        // Spark appends its own context to raise_error's message after a period and a space
-        int end = line.indexOf(BadRowException.END);
-        return java.util.Optional.of(new BadRowException(end < 0 ? line : line.substring(0, end + END.length())));
+      if (t instanceof SparkThrowable s && RAISED.equals(s.getErrorClass())) {
+        Map<String, String> parameters = s.getMessageParameters();
+        String message = parameters == null ? null : parameters.get("errorMessage");
+        if (message != null && message.startsWith(MARKER)) {
+          return Optional.of(new BadRowException(message));
+        }
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
-
-  static final String END = "(or --on-bad-row skip).";
 }

@@ -159,7 +159,7 @@ final class BatchWrite {
         ? concat(lit("in "), file)
         : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
     return concat(lit(BadRowException.MARKER + plan.command() + ": "), col(ERROR), lit(" at "), where,
-        lit("; rerun with --on-bad-row quarantine to set such rows aside " + BadRowException.END));
+        lit("; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip)."));
   }
 
   private static void write(Dataset<Row> rows, List<String> partitionBy, String arrayColumn, Path to) {
