@@ -60,7 +60,7 @@ final class BatchWrite {
   private BatchWrite() {}
 
   static Summary run(SparkSession spark, DatasetPaths paths, RunGuard guard, Plan plan, CommonOptions options,
-      Path output, Path quarantine, List<String> notes) {
+      Path output, Path quarantine, List<String> notes, String kernel) {
     long start = System.nanoTime();
     Dataset<Row> marked = plan.rows().withColumn(ERROR, plan.problem());
     Observation seen = new Observation("rows");
@@ -121,7 +121,7 @@ final class BatchWrite {
       Summary summary = new Summary(plan.command(), plan.input(), output.toString(),
           quarantine == null ? null : quarantine.toString(), rowsIn, written, skipped, quarantined,
           byReason, List.of(good.columns()), plan.elementType(), seconds, rowsIn / seconds,
-          spark.version(), spark.sparkContext().master(), dev.softmax.udf.kernel.Kernels.name(), notes);
+          spark.version(), spark.sparkContext().master(), kernel, notes);
       paths.writeText(new Path(staged, "_summary.json"), summary.toJson());
       List<DatasetPaths.Target> targets = new ArrayList<>();
       if (stagedQuarantine != null) {

@@ -78,7 +78,12 @@ final class CommonOptions {
       spark.conf().set(k, v);
     });
     try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), paths, err)) {
-      Summary summary = BatchWrite.run(spark, paths, guard, plan, this, output, quarantinePath, notes.all());
+      String kernel = guard.action(() -> ExecutorKernels.probe(spark));
+      String slow = ExecutorKernels.note(kernel);
+      if (slow != null) {
+        notes.add(slow);
+      }
+      Summary summary = BatchWrite.run(spark, paths, guard, plan, this, output, quarantinePath, notes.all(), kernel);
       spec.commandLine().getOut().println(summary.toLine());
       spec.commandLine().getOut().flush();
       return 0;

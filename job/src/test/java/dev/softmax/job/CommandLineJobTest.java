@@ -49,6 +49,22 @@ class CommandLineJobTest {
   }
 
   @Test
+  void theSummaryNamesTheKernelTheExecutorsRanAndAScalarOneIsToldWithTheFlagToAdd() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, array(0f, 1f) AS logits FROM range(4)").write().parquet(in.toString());
+    runOk("forward", "--input", in.toString(), "--output", dir.resolve("v").toString());
+    assertThat(JobTestKit.summary(dir.resolve("v"))).contains("\"kernel\" : \"vector (jdk.incubator.vector");
+
+    // an executor JVM without the Vector API (forced here: in local mode the executor is this JVM)
+    JobProcess p = JobProcess.start(dir.resolve("scalar.log"), java.util.Map.of("softmax.kernel", "scalar"),
+        "forward", "--input", in.toString(), "--output", dir.resolve("s").toString());
+    assertThat(p.await()).as(p.output()).isZero();
+    assertThat(p.output()).contains("softmax forward: note: executors run the scalar softmax kernel (scalar)",
+        "add --add-modules jdk.incubator.vector to spark.executor.extraJavaOptions");
+    assertThat(JobTestKit.summary(dir.resolve("s"))).contains("\"kernel\" : \"scalar\"");
+  }
+
+  @Test
   void versionWithoutAJarManifestSaysDevelopmentBuild() {
     JobTestKit.Result r = run("--version");
     assertThat(r.status()).isZero();

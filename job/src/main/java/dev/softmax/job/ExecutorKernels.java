@@ -1,0 +1,36 @@
+package dev.softmax.job;
+
+import dev.softmax.udf.kernel.Kernels;
+import java.util.List;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Which forward kernel the executors run, asked of the executors themselves (their JVM flags
+ * decide it, not the driver's) by a small Spark job of one task per task slot. A managed cluster
+ * that does not pass {@code --add-modules jdk.incubator.vector} to its executors runs the scalar
+ * kernel, and the run says so.
+ */
+final class ExecutorKernels {
+  static final String FLAG = "--add-modules jdk.incubator.vector";
+
+  private ExecutorKernels() {}
+
+  /** The kernel's name, or "mixed: a, b" when executors differ. */
+  static String probe(SparkSession spark) {
+    int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+    List<String> names = spark.range(0, slots, 1, slots)
+        .map((MapFunction<Long, String>) i -> Kernels.name(), Encoders.STRING())
+        .distinct().collectAsList().stream().sorted().toList();
+    return names.size() == 1 ? names.get(0) : "mixed: " + String.join(", ", names);
+  }
+
+  /** The note for a run whose executors (some or all) run the scalar kernel, or null. */
+  static String note(String kernel) {
+    return kernel.contains("scalar")
+        ? "executors run the scalar softmax kernel (" + kernel + "), several times slower than the vector one:"
+            + " add " + FLAG + " to spark.executor.extraJavaOptions (and, in local mode, to the driver's java options)"
+        : null;
+  }
+}
