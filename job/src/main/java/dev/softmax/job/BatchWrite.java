@@ -78,15 +78,15 @@ final class BatchWrite {
         : observed.filter(col(ERROR).isNull()).withColumn(plan.outputColumn(), plan.result());
     good = dropInternal(good.drop(plan.consumed().toArray(String[]::new)));
 
-    List<String> partitionBy = options.outputFormat.equals("arrow") ? List.of()
+    List<String> partitionBy = options.outputFormat == Formats.Output.arrow ? List.of()
         : options.partitionBy != null ? options.partitionBy : plan.partitionColumns();
     Path staged = guard.stage(output);
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
       Dataset<Row> toWrite = good;
       guard.action(() -> {
-        if (options.outputFormat.equals("arrow")) {
-          toWrite.write().format("arrow").mode("append").option("compression", options.arrowCompression)
+        if (options.outputFormat == Formats.Output.arrow) {
+          toWrite.write().format("arrow").mode("append").option("compression", options.arrowCompression.name())
               .save(staged.toString());
         } else {
           write(toWrite, partitionBy, plan.outputColumn(), staged);

@@ -11,14 +11,15 @@ import picocli.CommandLine.Option;
 
 /** Options every subcommand that writes a dataset takes. */
 final class CommonOptions {
-  @Option(names = "--mode", paramLabel = "error|overwrite",
+  @Option(names = "--mode", paramLabel = "MODE",
       description = "When the output exists: refuse (error) or replace it after a successful run"
-          + " (overwrite). Default: ${DEFAULT-VALUE}.")
+          + " (overwrite): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   WriteMode mode = WriteMode.error;
 
-  @Option(names = "--on-bad-row", paramLabel = "fail|skip|quarantine",
+  @Option(names = "--on-bad-row", paramLabel = "POLICY",
       description = "Rows that cannot be computed: stop the run (fail), drop and count them (skip),"
-          + " or write them with an error column to the quarantine path. Default: ${DEFAULT-VALUE}.")
+          + " or write them with an error column to the quarantine path: ${COMPLETION-CANDIDATES}."
+          + " Default: ${DEFAULT-VALUE}.")
   BadRowPolicy onBadRow = BadRowPolicy.fail;
 
   @Option(names = "--quarantine", paramLabel = "PATH",
@@ -29,26 +30,20 @@ final class CommonOptions {
       description = "Partition the output by these columns. Default: the input's partition columns.")
   List<String> partitionBy;
 
-  @Option(names = "--output-format", paramLabel = "parquet|arrow",
-      description = "parquet (partitioned directories), or arrow: one Arrow IPC file per task, no"
-          + " partition directories (partition columns become ordinary columns). Quarantined rows are"
-          + " always Parquet. Default: ${DEFAULT-VALUE}.")
-  String outputFormat = "parquet";
+  @Option(names = "--output-format", paramLabel = "FORMAT",
+      description = "${COMPLETION-CANDIDATES}: parquet (partitioned directories), or arrow: one Arrow IPC"
+          + " file per task, no partition directories (partition columns become ordinary columns)."
+          + " Quarantined rows are always Parquet. Default: ${DEFAULT-VALUE}.")
+  Formats.Output outputFormat = Formats.Output.parquet;
 
-  @Option(names = "--arrow-compression", paramLabel = "none|lz4|zstd",
-      description = "Buffer compression of Arrow output. Default: ${DEFAULT-VALUE} (every Arrow"
-          + " implementation reads it; the JavaScript one reads no compressed buffers).")
-  String arrowCompression = "none";
+  @Option(names = "--arrow-compression", paramLabel = "CODEC",
+      description = "Buffer compression of Arrow output: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}"
+          + " (every Arrow implementation reads it; the JavaScript one reads no compressed buffers).")
+  Formats.ArrowCompression arrowCompression = Formats.ArrowCompression.none;
 
-  /** Fails on an unknown output format or compression, or partitioning asked of Arrow output. */
+  /** Fails on partitioning asked of Arrow output. */
   void checkOutput() {
-    if (!List.of("parquet", "arrow").contains(outputFormat)) {
-      throw new UsageException("--output-format must be parquet or arrow, got " + outputFormat);
-    }
-    if (!List.of("none", "lz4", "zstd").contains(arrowCompression)) {
-      throw new UsageException("--arrow-compression must be none, lz4 or zstd, got " + arrowCompression);
-    }
-    if (outputFormat.equals("arrow") && partitionBy != null && !partitionBy.isEmpty()) {
+    if (outputFormat == Formats.Output.arrow && partitionBy != null && !partitionBy.isEmpty()) {
       throw new UsageException("--output-format arrow writes no partition directories; drop --partition-by");
     }
   }

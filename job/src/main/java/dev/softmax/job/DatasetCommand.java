@@ -28,10 +28,10 @@ abstract class DatasetCommand implements Callable<Integer> {
           + "(default: id, when there is such a column).")
   List<String> key;
 
-  @Option(names = "--input-format", paramLabel = "auto|parquet|arrow",
-      description = "Input format; auto tells Parquet from Arrow IPC (file or stream) by the first"
-          + " file's bytes. Default: ${DEFAULT-VALUE}.")
-  String inputFormat = "auto";
+  @Option(names = "--input-format", paramLabel = "FORMAT",
+      description = "Input format, ${COMPLETION-CANDIDATES}; auto tells Parquet from Arrow IPC (file or"
+          + " stream) by the first file's bytes. Default: ${DEFAULT-VALUE}.")
+  Formats.Input inputFormat = Formats.Input.auto;
 
   @Mixin
   CommonOptions common;
@@ -45,12 +45,6 @@ abstract class DatasetCommand implements Callable<Integer> {
   /** Option checks that need no Spark; throw {@link UsageException}. */
   void checkOptions() {}
 
-  private void checkFormats() {
-    if (!List.of("auto", "parquet", "arrow").contains(inputFormat)) {
-      throw new UsageException("--input-format must be auto, parquet or arrow, got " + inputFormat);
-    }
-    common.checkOutput();
-  }
 
   /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
   Map<Path, String> otherInputs(DatasetPaths paths) {
@@ -67,7 +61,7 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    checkFormats();
+    common.checkOutput();
     checkOptions();
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());

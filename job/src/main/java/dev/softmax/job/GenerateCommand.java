@@ -54,8 +54,17 @@ final class GenerateCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  /** Options of the shared set that generate has no use for: given, they are an error. */
+  private static final List<String> UNUSED = List.of("--on-bad-row", "--quarantine", "--partition-by");
+
   @Override
   public Integer call() {
+    for (String option : UNUSED) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw new UsageException(option + " is not an option of generate: it writes every row it makes,"
+            + " partitioned by part");
+      }
+    }
     common.checkOutput();
     if (rows < 0 || width < 1 || partitions < 1) {
       throw new UsageException("--rows must be >= 0, --width >= 1 and --partitions >= 1; got "
@@ -66,7 +75,6 @@ final class GenerateCommand implements Callable<Integer> {
     DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
     Path out = paths.qualify(output);
     paths.requireWritable("output", out, Map.of(), common.mode);
-    common.quarantinePath(paths, out);
 
     // range slices split at i * rows / partitions: each task writes one part
     Dataset<Row> ids = spark.range(0, rows, 1, partitions).toDF("id")
@@ -79,7 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
     BatchWrite.Plan plan = new BatchWrite.Plan("generate",
         "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
         data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
-        common.outputFormat.equals("arrow") ? List.of() : List.of("part"), element);
+        common.outputFormat == Formats.Output.arrow ? List.of() : List.of("part"), element);
     TaskMemory memory = TaskMemory.ofRow("rows of " + width + " values",
         (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1), 0);
     memory.requireFits(spark.sparkContext());

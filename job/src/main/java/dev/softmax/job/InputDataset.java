@@ -38,11 +38,11 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
    * them), and BYTE_STREAM_SPLIT columns, which Spark's vectorized reader refuses, are read with
    * the row-based reader ({@link #readSettings}).
    */
-  static InputDataset read(SparkSession spark, Path path, String format) {
+  static InputDataset read(SparkSession spark, Path path, Formats.Input format) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path first = firstDataFile(path, conf);
-    String resolved = format.equals("auto") ? detect(first, conf) : format;
-    if (resolved.equals("arrow")) {
+    Formats.Input resolved = format == Formats.Input.auto ? detect(first, conf) : format;
+    if (resolved == Formats.Input.arrow) {
       try {
         double[] sizes = ArrowTableProvider.sizes(spark, path.toString());
         return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of(), Map.of(),
@@ -79,10 +79,10 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
   }
 
   /** parquet or arrow, from the first bytes of a data file. */
-  private static String detect(Path file, Configuration conf) {
+  private static Formats.Input detect(Path file, Configuration conf) {
     return switch (IpcFormat.sniff(file, conf)) {
-      case FILE, STREAM -> "arrow";
-      case PARQUET -> "parquet";
+      case FILE, STREAM -> Formats.Input.arrow;
+      case PARQUET -> Formats.Input.parquet;
       case UNKNOWN -> throw new UsageException("cannot tell the format of " + file
           + " (neither Parquet nor Arrow IPC); pass --input-format parquet or arrow");
     };

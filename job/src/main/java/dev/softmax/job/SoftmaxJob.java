@@ -52,6 +52,13 @@ public final class SoftmaxJob {
       }
       cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file));
     }
+    cli.setParameterExceptionHandler((e, args2) -> {
+      CommandLine at = e.getCommandLine();
+      err.println(at.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see "
+          + at.getCommandSpec().qualifiedName() + " --help)");
+      err.flush();
+      return 2;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof UsageException) {
         err.println("softmax " + commandLine.getCommandName() + ": " + e.getMessage());

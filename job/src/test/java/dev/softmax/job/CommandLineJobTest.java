@@ -65,6 +65,27 @@ class CommandLineJobTest {
   }
 
   @Test
+  void optionsWithAFixedSetOfValuesListThemInHelpAndRefuseOthersInOneLine() {
+    assertThat(run("forward", "--help").out().replaceAll("\\s+", " ")).contains("parquet, arrow", "none, lz4, zstd",
+        "auto, parquet, arrow",
+        "error, overwrite", "fail, skip, quarantine");
+    JobTestKit.Result r = run("forward", "--input", "x", "--output", "y", "--output-format", "orc");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err().strip()).doesNotContain("\n")
+        .startsWith("softmax forward: Invalid value for option '--output-format': expected one of [parquet, arrow]");
+  }
+
+  @Test
+  void anOptionACommandDoesNotUseIsAnError() {
+    JobTestKit.Result r = run("generate", "--output", dir.resolve("g").toString(), "--rows", "3", "--width", "2",
+        "--quarantine", dir.resolve("q").toString());
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("softmax generate: --quarantine is not an option of generate: it writes"
+        + " every row it makes, partitioned by part");
+    assertThat(dir.resolve("g")).doesNotExist();
+  }
+
+  @Test
   void versionWithoutAJarManifestSaysDevelopmentBuild() {
     JobTestKit.Result r = run("--version");
     assertThat(r.status()).isZero();
