@@ -88,16 +88,20 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     };
   }
 
+  /** The first data file under {@code path} in name order (files before subdirectories): the same on every run. */
   private static Path firstDataFile(Path path, Configuration conf) {
     try {
       FileSystem fs = path.getFileSystem(conf);
       FileStatus status = fs.getFileStatus(path);
       while (status.isDirectory()) {
         FileStatus next = null;
-        for (FileStatus child : fs.listStatus(status.getPath())) {
-          String name = child.getPath().getName();
-          if (IpcFormat.isDataFile(name) && (next == null || child.isFile())) {
+        FileStatus[] children = fs.listStatus(status.getPath());
+        java.util.Arrays.sort(children, java.util.Comparator.comparing((FileStatus c) -> !c.isFile())
+            .thenComparing(c -> c.getPath().getName()));
+        for (FileStatus child : children) {
+          if (IpcFormat.isDataFile(child.getPath().getName())) {
             next = child;
+            break;
           }
         }
         if (next == null) {

@@ -61,6 +61,22 @@ class FailuresJobTest {
   }
 
   @Test
+  void aTruncatedFirstFileIsRefusedBeforeAnyWorkInOneLineNamingIt() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, array(float(id), 1f) AS logits FROM range(40)").repartition(2)
+        .write().parquet(in.toString());
+    Path victim;
+    try (Stream<Path> s = Files.list(in)) {
+      victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
+    }
+    Files.write(victim, java.util.Arrays.copyOf(Files.readAllBytes(victim), 100));
+    Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
+    assertOneLine(run("forward", "--input", in.toString(), "--output", dir.resolve("out").toString()), 2,
+        "softmax forward: cannot read input file", victim.getFileName() + " as Parquet");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
+  @Test
   void theQuarantineOfAJoinedBackwardHoldsTheInputColumnsTheGradientAndErrorOnly() {
     Path logits = dir.resolve("logits");
     Path grads = dir.resolve("grads");
