@@ -27,11 +27,12 @@ final class FailureReport {
   static String describe(Throwable failure) {
     String reason = innermost(failure);
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SparkThrowable s && s.getErrorClass() != null) {
-        Map<String, String> parameters = s.getMessageParameters();
+      // getErrorClass, deprecated in 4.x for getCondition, is the one Spark 3.5 has too
+      String errorClass = t instanceof SparkThrowable s ? s.getErrorClass() : null;
+      if (errorClass != null) {
+        Map<String, String> parameters = ((SparkThrowable) t).getMessageParameters();
         String path = parameters == null ? null : parameters.get("path");
-        if (path != null && (s.getErrorClass().startsWith("FAILED_READ_FILE")
-            || s.getErrorClass().startsWith("CANNOT_READ_FILE_FOOTER"))) {
+        if (path != null && (errorClass.startsWith("FAILED_READ_FILE") || errorClass.startsWith("CANNOT_READ_FILE_FOOTER"))) {
           return "cannot read input file " + path + ": " + reason;
         }
       }
