@@ -17,9 +17,9 @@ case "${1:-}" in
   *) echo "usage: scripts/bench.sh [--quick|--full|--scale]" >&2; exit 2 ;;
 esac
 if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' \
-      -newer "$ROOT/job/target/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$ROOT/job/target/test-classpath.txt" ]]; then
-  echo "building (mvn package -DskipTests)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests package)
+      -newer "$JOB_BUILD/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$JOB_BUILD/test-classpath.txt" ]]; then
+  echo "building (mvn -P$SPARK_PROFILE package -DskipTests)..." >&2
+  (cd "$ROOT" && mvn -B -q -P"$SPARK_PROFILE" -DskipTests package)
 fi
 BENCH_DIR="${BENCH_DIR:-$ROOT/out/bench}"
 mkdir -p "$BENCH_DIR"
@@ -67,13 +67,13 @@ if [[ $mode == scale ]]; then
 fi
 
 echo "== kernels (JMH)"
-spark_java -cp "$ROOT/udf/target/test-classes:$ROOT/udf/target/classes:$(cat "$ROOT/udf/target/test-classpath.txt")" \
+spark_java -cp "$UDF_BUILD/test-classes:$UDF_BUILD/classes:$(cat "$UDF_BUILD/test-classpath.txt")" \
   dev.softmax.udf.bench.KernelBench "$mode" | tee "$BENCH_DIR/kernels.log" | sed -n '/^Kernel ns per element/,$p' > "$BENCH_DIR/kernels.md"
 cat "$BENCH_DIR/kernels.md"
 
 echo "== job"
 spark_java -Xmx"${DRIVER_MEMORY:-8g}" \
-  -cp "$ROOT/job/target/test-classes:$ROOT/job/target/classes:$(cat "$ROOT/job/target/test-classpath.txt")" \
+  -cp "$JOB_BUILD/test-classes:$JOB_BUILD/classes:$(cat "$JOB_BUILD/test-classpath.txt")" \
   dev.softmax.job.bench.JobBench "$mode" "$BENCH_DIR/data" "$BENCH_DIR/job.md" > "$BENCH_DIR/job.log" 2>&1 \
   || { tail -30 "$BENCH_DIR/job.log"; exit 1; }
 cat "$BENCH_DIR/job.md"

@@ -1,23 +1,46 @@
 # Shared by the scripts: paths, the build-when-needed step, and the java command for Spark.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The Spark line: SPARK_PROFILE is the Maven profile (pom.xml, <profiles>): spark-3.5, spark-3.5,scala-2.13,
+# spark-4.0, spark-4.1 (the default) or spark-4.2. Each line builds into its own folder, named like its
+# jars: spark<line>_<scala>, Scala 2.12 on 3.5 unless scala-2.13 is added (as the pom says).
+# The integration tests give the build folder's name instead (SOFTMAX_BUILD_ID, with SOFTMAX_NO_BUILD).
+SPARK_PROFILE="${SPARK_PROFILE:-spark-4.1}"
+if [[ -n ${SOFTMAX_BUILD_ID:-} ]]; then
+  BUILD_ID=$SOFTMAX_BUILD_ID
+else
+  case ",$SPARK_PROFILE," in
+    ,spark-3.5,scala-2.13, | ,scala-2.13,spark-3.5,) BUILD_ID=spark3.5_2.13 ;;
+    ,spark-3.5,) BUILD_ID=spark3.5_2.12 ;;
+    ,spark-4.0, | ,spark-4.1, | ,spark-4.2,) BUILD_ID="spark${SPARK_PROFILE#spark-}_2.13" ;;
+    *) echo "SPARK_PROFILE=$SPARK_PROFILE: not a Spark line of pom.xml (spark-3.5, spark-3.5,scala-2.13, spark-4.0, spark-4.1, spark-4.2)" >&2
+       exit 2 ;;
+  esac
+fi
+SCALA_BINARY_VERSION="${BUILD_ID##*_}"
+UDF_BUILD="$ROOT/udf/target/$BUILD_ID"
+JOB_BUILD="$ROOT/job/target/$BUILD_ID"
 # the application jar, whatever the project's version (the pom holds the one version string)
-APP_JAR="$(ls "$ROOT"/job/target/softmax-job-*.jar 2>/dev/null | grep -v '/original-' | head -n 1 || true)"
-[[ -n $APP_JAR ]] || APP_JAR="$ROOT/job/target/softmax-job.jar"
-SPARK_CLASSPATH_FILE="$ROOT/job/target/spark-classpath.txt"
+find_app_jar() {
+  APP_JAR="$(ls "$JOB_BUILD"/softmax-job-*.jar 2>/dev/null | grep -v '/original-' | head -n 1 || true)"
+  [[ -n $APP_JAR ]] || APP_JAR="$JOB_BUILD/softmax-job-$BUILD_ID.jar"
+}
+find_app_jar
+SPARK_CLASSPATH_FILE="$JOB_BUILD/spark-classpath.txt"
 
 # Builds the application jar when it is missing or older than any source or pom
 # (never with SOFTMAX_NO_BUILD=1, which the integration tests set: Maven has just built it).
 build_if_needed() {
   if [[ -n ${SOFTMAX_NO_BUILD:-} ]]; then
-    [[ -f "$APP_JAR" && -f "$SPARK_CLASSPATH_FILE" ]] || { echo "no $APP_JAR; run mvn package" >&2; exit 1; }
+    [[ -f "$APP_JAR" && -f "$SPARK_CLASSPATH_FILE" ]] || { echo "no $APP_JAR; run mvn -P$SPARK_PROFILE package" >&2; exit 1; }
     return
   fi
   if [[ ! -f "$APP_JAR" || ! -f "$SPARK_CLASSPATH_FILE" ]] \
       || [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" -newer "$APP_JAR" \
                   \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]; then
-    echo "building spark-softmax (mvn package -DskipTests)..." >&2
-    (cd "$ROOT" && mvn -B -q -DskipTests package)
-    APP_JAR="$(ls "$ROOT"/job/target/softmax-job-*.jar | grep -v '/original-' | head -n 1)"
+    echo "building spark-softmax for $BUILD_ID (mvn -P$SPARK_PROFILE package -DskipTests)..." >&2
+    (cd "$ROOT" && mvn -B -q -P"$SPARK_PROFILE" -DskipTests package)
+    find_app_jar
   fi
 }
 

@@ -8,7 +8,7 @@
 # there under their plain names and as nn.* (the nn catalog is set). It listens on 127.0.0.1 only,
 # which is its protection: Spark Connect has no TLS of its own.
 # Environment: SOFTMAX_CONNECT_DIR (default run/connect: pid, port, log), CONNECT_MEMORY (default 2g),
-# SPARK_MASTER (default local[*]).
+# SPARK_MASTER (default local[*]), SPARK_PROFILE (the Spark line: spark-4.1 or spark-4.2; see scripts/common.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DIR="${SOFTMAX_CONNECT_DIR:-$ROOT/run/connect}"
@@ -40,6 +40,8 @@ case "${1:-}" in
       exit 0
     fi
     build_if_needed
+    grep -q "/spark-connect_" "$SPARK_CLASSPATH_FILE" \
+      || { echo "connect-server: the $BUILD_ID build has no Spark Connect server (job/pom.xml, profile spark-connect)" >&2; exit 2; }
     mkdir -p "$DIR"
     port=$(free_port)
     # the server reads its settings from system properties, not from --conf arguments; exec, so

@@ -43,7 +43,7 @@ start() {
   rm -rf "$RUN" && mkdir -p "$RUN/spark-home/jars"
   # the Worker needs SPARK_HOME/jars; links to the Maven jars make it the executors' classpath too
   tr ':' '\n' < "$SPARK_CLASSPATH_FILE" | while read -r jar; do ln -sf "$jar" "$RUN/spark-home/jars/"; done
-  export SPARK_HOME="$RUN/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
+  export SPARK_HOME="$RUN/spark-home" SPARK_SCALA_VERSION="$SCALA_BINARY_VERSION" SPARK_LOCAL_IP=127.0.0.1
   local port; port=$(free_port)
   local url="spark://127.0.0.1:$port"
   nohup java @"$ROOT/conf/jvm.options" -Xmx512m -cp "$SPARK_HOME/jars/*" \

@@ -2,7 +2,8 @@
 # Runs the softmax job in Spark local mode, no Spark installation needed.
 #   scripts/run-local.sh                       the demo: forward then backward on data/sample into out/
 #   scripts/run-local.sh SUBCOMMAND ARGS...    any subcommand (forward, backward, generate; --help)
-# Environment: DRIVER_MEMORY (default 4g), SPARK_MASTER (default local[*]).
+# Environment: DRIVER_MEMORY (default 4g), SPARK_MASTER (default local[*]), SPARK_PROFILE (the Spark line,
+# default spark-4.1; see scripts/common.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build_if_needed

@@ -125,7 +125,7 @@ final class BackwardCommand extends DatasetCommand {
           .groupBy(keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
           .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
       // the input file must be read before the join, after which it is unknown
-      rows = rows.withColumn(BatchWrite.FILE, input_file_name()).join(byKey, scala.jdk.javaapi.CollectionConverters.asScala(keys).toSeq(), "left");
+      rows = rows.withColumn(BatchWrite.FILE, input_file_name()).join(byKey, keys.toArray(new String[0]), "left");
       problems.add(when(col(GRAD_COUNT).isNull(), lit(MISSING_GRADIENT)));
       problems.add(when(col(GRAD_COUNT).gt(1), lit(DUPLICATE_GRADIENT)));
       reasons.add(MISSING_GRADIENT);

@@ -19,8 +19,11 @@ import org.apache.spark.sql.SparkSession;
 public final class ConnectClientCheck {
   private ConnectClientCheck() {}
 
-  public static void main(String[] args) {
-    SparkSession spark = SparkSession.builder().remote(args[0]).getOrCreate();
+  public static void main(String[] args) throws ReflectiveOperationException {
+    // Builder.remote is 4.x API; called by name so that this class also compiles on lines without Connect
+    SparkSession.Builder builder = SparkSession.builder();
+    SparkSession spark = ((SparkSession.Builder) SparkSession.Builder.class.getMethod("remote", String.class)
+        .invoke(builder, args[0])).getOrCreate();
     try {
       System.out.println("classic_engine_on_classpath=" + present("org.apache.spark.sql.classic.SparkSession"));
       System.out.println("project_on_classpath=" + present("dev.softmax.udf.SoftmaxCatalog"));
