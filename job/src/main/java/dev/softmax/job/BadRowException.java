@@ -19,16 +19,20 @@ final class BadRowException extends RuntimeException {
 
   /**
    * The bad-row message inside a failure of a Spark job, if that is what stopped it: found by the
-   * error class of the exception {@code raise_error} throws, and read from its parameters.
+   * error class of the exception {@code raise_error} throws, and read from its parameters. Spark 3.5's
+   * {@code raise_error} throws a plain {@link RuntimeException} (that exact class) with the message as raised.
    */
   static Optional<BadRowException> within(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      String message = null;
       if (t instanceof SparkThrowable s && RAISED.equals(s.getErrorClass())) {
         Map<String, String> parameters = s.getMessageParameters();
-        String message = parameters == null ? null : parameters.get("errorMessage");
-        if (message != null && message.startsWith(MARKER)) {
-          return Optional.of(new BadRowException(message));
-        }
+        message = parameters == null ? null : parameters.get("errorMessage");
+      } else if (t.getClass() == RuntimeException.class) {
+        message = t.getMessage();
+      }
+      if (message != null && message.startsWith(MARKER)) {
+        return Optional.of(new BadRowException(message));
       }
     }
     return Optional.empty();

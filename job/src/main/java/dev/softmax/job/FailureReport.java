@@ -20,6 +20,10 @@ import org.apache.spark.SparkThrowable;
  */
 final class FailureReport {
   static final String LOG_FILE_PROPERTY = "softmax.log.file";
+  /** Spark's error classes for a file it could not read, with the file in parameter {@code path}
+   * ({@code _LEGACY_ERROR_TEMP_2064} is Spark 3.5's name for FAILED_READ_FILE). */
+  private static final java.util.List<String> READ_FILE_ERRORS =
+      java.util.List.of("FAILED_READ_FILE", "CANNOT_READ_FILE_FOOTER", "_LEGACY_ERROR_TEMP_2064");
 
   private FailureReport() {}
 
@@ -32,7 +36,7 @@ final class FailureReport {
       if (errorClass != null) {
         Map<String, String> parameters = ((SparkThrowable) t).getMessageParameters();
         String path = parameters == null ? null : parameters.get("path");
-        if (path != null && (errorClass.startsWith("FAILED_READ_FILE") || errorClass.startsWith("CANNOT_READ_FILE_FOOTER"))) {
+        if (path != null && READ_FILE_ERRORS.stream().anyMatch(errorClass::startsWith)) {
           return "cannot read input file " + path + ": " + reason;
         }
       }

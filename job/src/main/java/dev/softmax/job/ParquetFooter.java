@@ -1,13 +1,19 @@
 package dev.softmax.job;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.Encoding;
+import org.apache.parquet.format.SchemaElement;
+import org.apache.parquet.format.Util;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -31,6 +37,10 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
       footer = reader.getFooter();
     } catch (IOException | RuntimeException e) {
+      List<String> float16 = float16ColumnsUnknownToThisParquet(file, conf);
+      if (!float16.isEmpty()) {
+        return new ParquetFooter(file, false, float16, Map.of(), 0);
+      }
       throw new UsageException("cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e));
     }
     List<String> float16 = new ArrayList<>();
@@ -60,5 +70,51 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
       perRow.put(field.getName(), rows == 0 ? 0.0 : (double) v / rows);
     }
     return new ParquetFooter(file, bss, List.copyOf(float16), perRow, largest);
+  }
+
+  /**
+   * The top-level columns holding float16, read from the footer's Thrift schema: Parquet before 1.14
+   * (Spark 3.5's) fails to convert a footer with the FLOAT16 annotation, which it does not know. Such a
+   * column is a FIXED_LEN_BYTE_ARRAY of 2 bytes with a logical type this Parquet cannot name: FLOAT16 is
+   * the only logical type on 2-byte fixed arrays. Empty if the file does not read that far.
+   */
+  private static List<String> float16ColumnsUnknownToThisParquet(Path file, Configuration conf) {
+    List<String> found = new ArrayList<>();
+    try {
+      FileSystem fs = file.getFileSystem(conf);
+      long length = fs.getFileStatus(file).getLen();
+      if (length < 12) {
+        return found;
+      }
+      try (FSDataInputStream in = fs.open(file)) {
+        byte[] tail = new byte[8];
+        in.readFully(length - 8, tail);
+        int footerLength = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        if (footerLength <= 0 || footerLength > length - 12) {
+          return found;
+        }
+        in.seek(length - 8 - footerLength);
+        List<SchemaElement> schema = Util.readFileMetaData(in).getSchema();
+        // depth first: each element's children follow it; track the top-level column of each leaf
+        String top = null;
+        int remainingInTop = 0;
+        for (int i = 1; i < schema.size(); i++) {
+          SchemaElement e = schema.get(i);
+          if (remainingInTop == 0) {
+            top = e.getName();
+          } else {
+            remainingInTop--;
+          }
+          remainingInTop += e.getNum_children();
+          if (e.getType() == org.apache.parquet.format.Type.FIXED_LEN_BYTE_ARRAY && e.getType_length() == 2
+              && e.isSetLogicalType() && e.getLogicalType().getSetField() == null && !found.contains(top)) {
+            found.add(top);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      found.clear();
+    }
+    return found;
   }
 }
