@@ -9,22 +9,28 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The classic-UDF path: same names without the prefix, array&lt;double&gt; results. */
+/**
+ * The classic-UDF path: same names without the prefix, array&lt;double&gt; results. From Spark 4.2 the
+ * plain names of the session extension (system.builtin) come before temporary functions, so there the
+ * classic UDFs are called by their qualified name, system.session.NAME.
+ */
 class SoftmaxUdfsTest {
   private static SparkSession spark;
+  private static String udf;
 
   @BeforeAll
   static void start() {
     spark = TestSpark.session();
     SoftmaxUdfs.register(spark);
+    udf = TestSpark.atLeast(spark, 4, 2) ? "system.session." : "";
   }
 
   @Test
   void classicUdfsComputeTheSameValues() {
-    Row row = spark.sql("SELECT softmax(array(1f, 2f, 3f)), nn.softmax(array(1d, 2d, 3d)),"
-        + " softmax_backward(array(0.25d, 0.75d), array(1d, 0d)), log_softmax(array(0d, 0d)),"
-        + " softmax_backward_from_logits(array(0d, 0d), array(1d, 0d)),"
-        + " log_softmax_backward(array(0d), array(3d)), softmax_jacobian(array(0.25d, 0.75d))[1]")
+    Row row = spark.sql(("SELECT %softmax(array(1f, 2f, 3f)), nn.softmax(array(1d, 2d, 3d)),"
+        + " %softmax_backward(array(0.25d, 0.75d), array(1d, 0d)), %log_softmax(array(0d, 0d)),"
+        + " %softmax_backward_from_logits(array(0d, 0d), array(1d, 0d)),"
+        + " %log_softmax_backward(array(0d), array(3d)), %softmax_jacobian(array(0.25d, 0.75d))[1]").replace("%", udf))
         .collectAsList().get(0);
     assertThat(row.<Double>getList(0)).isEqualTo(row.<Double>getList(1));
     assertThat(row.<Double>getList(2)).containsExactly(0.1875, -0.1875);
@@ -36,8 +42,8 @@ class SoftmaxUdfsTest {
 
   @Test
   void nullsGiveNull() {
-    Row row = spark.sql("SELECT softmax(CAST(NULL AS array<double>)), softmax(array(1d, NULL)),"
-        + " softmax_backward(array(1d), CAST(NULL AS array<double>))").collectAsList().get(0);
+    Row row = spark.sql(("SELECT %softmax(CAST(NULL AS array<double>)), %softmax(array(1d, NULL)),"
+        + " %softmax_backward(array(1d), CAST(NULL AS array<double>))").replace("%", udf)).collectAsList().get(0);
     assertThat(row.isNullAt(0)).isTrue();
     assertThat(row.isNullAt(1)).isTrue();
     assertThat(row.isNullAt(2)).isTrue();
@@ -45,7 +51,7 @@ class SoftmaxUdfsTest {
 
   @Test
   void lengthMismatchNamesBothLengths() {
-    assertThatThrownBy(() -> spark.sql("SELECT softmax_backward(array(1d), array(1d, 2d))").collect())
+    assertThatThrownBy(() -> spark.sql("SELECT " + udf + "softmax_backward(array(1d), array(1d, 2d))").collect())
         .hasStackTraceContaining("softmax_backward: probs has 1 elements but grad has 2");
   }
 

@@ -27,6 +27,14 @@ final class TestSpark {
         .getOrCreate();
   }
 
+  /** Whether the session's Spark is at least major.minor. */
+  static boolean atLeast(SparkSession spark, int major, int minor) {
+    String[] v = spark.version().split("[.-]");
+    int ma = Integer.parseInt(v[0]);
+    int mi = Integer.parseInt(v[1]);
+    return ma > major || (ma == major && mi >= minor);
+  }
+
   /** Whole-stage codegen on, or every expression interpreted (static invoke by reflection). */
   static void useCodegen(SparkSession spark, String mode) {
     boolean codegen = mode.equals("CODEGEN_ONLY");
