@@ -1,6 +1,5 @@
 package dev.softmax.job;
 
-import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -11,8 +10,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
-import dev.softmax.udf.functions.CheckFunction;
-import dev.softmax.udf.kernel.Temperature;
+import dev.softmax.udf.RowCheck;
+import dev.softmax.udf.SqlFunction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +53,7 @@ final class BackwardCommand extends DatasetCommand {
 
   @Option(names = "--temperature", paramLabel = "T",
       description = "The forward pass's temperature; the gradient carries 1/T. Default: ${DEFAULT-VALUE}.")
-  double temperature = Temperature.NONE;
+  double temperature = SqlFunction.NO_TEMPERATURE;
 
   @Option(names = "--grad-input", paramLabel = "PATH",
       description = "Read the gradients from this dataset, matched to the input's rows on --key.")
@@ -134,21 +133,19 @@ final class BackwardCommand extends DatasetCommand {
       requireSameElement(data.floatingArrayColumn("--grad-col", gradCol), element, first);
     }
 
-    // log-probabilities are -inf where masked, like logits; probabilities must be finite
-    boolean logitsRules = logitsCol != null || log;
-    String firstPrefix = first + ": ";
-    problems.add(concat(lit(firstPrefix),
-        call_function(logitsRules ? "nn.check_logits" : "nn.check_values", col(first))));
-    (logitsRules ? CheckFunction.LOGITS_PROBLEMS : CheckFunction.VALUES_PROBLEMS)
-        .forEach(p -> reasons.add(firstPrefix + p));
-    String gradPrefix = gradCol + ": ";
-    problems.add(concat(lit(gradPrefix), call_function("nn.check_values", col(gradCol))));
-    CheckFunction.VALUES_PROBLEMS.forEach(p -> reasons.add(gradPrefix + p));
+    SqlFunction function = logitsCol != null ? SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
+        : log ? SqlFunction.LOG_SOFTMAX_BACKWARD : SqlFunction.SOFTMAX_BACKWARD;
+    // each argument's rows checked by the rules the function gives for it
+    List<String> arguments = List.of(first, gradCol);
+    for (int i = 0; i < arguments.size(); i++) {
+      RowCheck check = function.argumentChecks().get(i);
+      String prefix = arguments.get(i) + ": ";
+      problems.add(concat(lit(prefix), check.on(col(arguments.get(i)))));
+      check.problems().forEach(p -> reasons.add(prefix + p.reason()));
+    }
     problems.add(when(size(col(first)).notEqual(size(col(gradCol))), lit(LENGTH_MISMATCH)));
     reasons.add(LENGTH_MISMATCH);
 
-    String function = logitsCol != null ? "nn.softmax_backward_from_logits"
-        : log ? "nn.log_softmax_backward" : "nn.softmax_backward";
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
     requireNewColumn(data, outputCol, consumed);
     return new BatchWrite.Plan(
@@ -158,7 +155,7 @@ final class BackwardCommand extends DatasetCommand {
         coalesce(problems.toArray(Column[]::new)),
         reasons,
         outputCol,
-        call_function(function, col(first), col(gradCol), lit(temperature)),
+        function.call(col(first), col(gradCol), lit(temperature)),
         consumed,
         keys,
         data.partitionColumns(),

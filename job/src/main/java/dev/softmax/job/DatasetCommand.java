@@ -101,7 +101,7 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   static void requireValidTemperature(double temperature) {
     try {
-      dev.softmax.udf.kernel.Temperature.check(temperature);
+      dev.softmax.udf.SqlFunction.checkTemperature(temperature);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--temperature: " + e.getMessage());
     }

@@ -1,6 +1,6 @@
 package dev.softmax.job;
 
-import dev.softmax.udf.kernel.Kernels;
+import dev.softmax.udf.SqlFunction;
 import java.util.List;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Encoders;
@@ -21,7 +21,7 @@ final class ExecutorKernels {
   static String probe(SparkSession spark) {
     int slots = Math.max(1, spark.sparkContext().defaultParallelism());
     List<String> names = spark.range(0, slots, 1, slots)
-        .map((MapFunction<Long, String>) i -> Kernels.name(), Encoders.STRING())
+        .map((MapFunction<Long, String>) i -> SqlFunction.kernel(), Encoders.STRING())
         .distinct().collectAsList().stream().sorted().toList();
     return names.size() == 1 ? names.get(0) : "mixed: " + String.join(", ", names);
   }

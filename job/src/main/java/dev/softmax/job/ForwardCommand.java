@@ -1,12 +1,11 @@
 package dev.softmax.job;
 
-import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 
-import dev.softmax.udf.functions.CheckFunction;
-import dev.softmax.udf.kernel.Temperature;
+import dev.softmax.udf.RowCheck;
+import dev.softmax.udf.SqlFunction;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -30,7 +29,7 @@ final class ForwardCommand extends DatasetCommand {
 
   @Option(names = "--temperature", paramLabel = "T",
       description = "softmax(z / T); finite and > 0. Default: ${DEFAULT-VALUE}.")
-  double temperature = Temperature.NONE;
+  double temperature = SqlFunction.NO_TEMPERATURE;
 
   @Override
   String command() {
@@ -54,15 +53,17 @@ final class ForwardCommand extends DatasetCommand {
     String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
     List<String> consumed = List.of(logitsCol);
     requireNewColumn(data, out, consumed);
+    SqlFunction function = log ? SqlFunction.LOG_SOFTMAX : SqlFunction.SOFTMAX;
+    RowCheck check = function.argumentChecks().get(0);
     String prefix = logitsCol + ": ";
     return new BatchWrite.Plan(
         command(),
         data.path().toString(),
         data.rows(),
-        concat(lit(prefix), call_function("nn.check_logits", col(logitsCol))),
-        CheckFunction.LOGITS_PROBLEMS.stream().map(p -> prefix + p).toList(),
+        concat(lit(prefix), check.on(col(logitsCol))),
+        check.problems().stream().map(p -> prefix + p.reason()).toList(),
         out,
-        call_function(log ? "nn.log_softmax" : "nn.softmax", col(logitsCol), lit(temperature)),
+        function.call(col(logitsCol), lit(temperature)),
         consumed,
         keys,
         data.partitionColumns(),

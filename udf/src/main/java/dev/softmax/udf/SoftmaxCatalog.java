@@ -1,15 +1,7 @@
 package dev.softmax.udf;
 
-import dev.softmax.udf.functions.CheckFunction;
-import dev.softmax.udf.functions.LogSoftmaxBackwardFunction;
-import dev.softmax.udf.functions.LogSoftmaxFunction;
-import dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction;
-import dev.softmax.udf.functions.SoftmaxBackwardFunction;
-import dev.softmax.udf.functions.SoftmaxFunction;
-import dev.softmax.udf.functions.SoftmaxJacobianFunction;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.catalyst.analysis.NoSuchFunctionException;
@@ -26,27 +18,10 @@ public final class SoftmaxCatalog implements FunctionCatalog {
   /** The catalog name the documentation and the job use. */
   public static final String DEFAULT_NAME = "nn";
 
-  private static final Map<String, UnboundFunction> FUNCTIONS = Stream.of(
-          new SoftmaxFunction(),
-          new LogSoftmaxFunction(),
-          new SoftmaxBackwardFunction(),
-          new SoftmaxBackwardFromLogitsFunction(),
-          new LogSoftmaxBackwardFunction(),
-          new SoftmaxJacobianFunction(),
-          CheckFunction.logits(),
-          CheckFunction.values())
-      .collect(Collectors.toUnmodifiableMap(UnboundFunction::name, Function.identity()));
+  private static final Map<String, UnboundFunction> FUNCTIONS = Stream.of(SqlFunction.values())
+      .collect(Collectors.toUnmodifiableMap(SqlFunction::sqlName, SqlFunction::function));
 
   private String name = DEFAULT_NAME;
-
-  /** The function of this name (lower case), for the plain names of {@link SoftmaxExtensions}. */
-  static UnboundFunction function(String name) {
-    UnboundFunction f = FUNCTIONS.get(name);
-    if (f == null) {
-      throw new IllegalArgumentException("no softmax function " + name);
-    }
-    return f;
-  }
 
   /** Spark instantiates catalogs with a public no-argument constructor. */
   public SoftmaxCatalog() {}

@@ -73,7 +73,7 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
   @Override
   public BoxedUnit apply(SparkSessionExtensions extensions) {
     for (String name : plainNames(new ArrayList<>(EXAMPLES.keySet()))) {
-      UnboundFunction function = SoftmaxCatalog.function(name);
+      UnboundFunction function = SqlFunction.named(name).orElseThrow().function();
       // the builder's Seq is scala.collection.Seq on Scala 2.12 and immutable.Seq on 2.13: let javac infer it
       extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(name), info(function), args -> bind(function, args)));
     }

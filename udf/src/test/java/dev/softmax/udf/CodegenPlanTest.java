@@ -39,8 +39,8 @@ class CodegenPlanTest {
         "nn.softmax(logits) AS p", "nn.softmax_backward_from_logits(logits, grad, 2) AS d");
     String plan = plan(df);
     assertThat(TestSpark.codegenStaticInvokes(df)).containsExactly(
-        "dev.softmax.udf.functions.SoftmaxFunction$Float.invoke(logits)",
-        "dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction$FloatWithTemperature.invoke(logits, grad, 2.0)");
+        "dev.softmax.udf.functions.SoftmaxFunction$OnFloats.invoke(logits)",
+        "dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction$OnFloatsWithTemperature.invoke(logits, grad, 2.0)");
     assertThat(plan).containsPattern("\\*\\(\\d+\\) Project");
     assertThat(plan).doesNotContainIgnoringCase("cast(logits");
     assertThat(df.collectAsList()).hasSize(10);

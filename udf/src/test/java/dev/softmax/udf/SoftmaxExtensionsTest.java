@@ -58,7 +58,7 @@ class SoftmaxExtensionsTest {
     TestSpark.useCodegen(spark, "CODEGEN_ONLY");
     Dataset<Row> plain = spark.sql("SELECT softmax(z) AS p FROM rows");
     Dataset<Row> qualified = spark.sql("SELECT nn.softmax(z) AS p FROM rows");
-    String invoke = "dev.softmax.udf.functions.SoftmaxFunction$Float.invoke(z)";
+    String invoke = "dev.softmax.udf.functions.SoftmaxFunction$OnFloats.invoke(z)";
     assertThat(TestSpark.codegenStaticInvokes(plain)).containsExactly(invoke);
     assertThat(TestSpark.codegenStaticInvokes(qualified)).containsExactly(invoke);
     assertThat(plan(plain)).isEqualTo(plan(qualified));

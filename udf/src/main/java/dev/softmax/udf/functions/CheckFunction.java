@@ -1,5 +1,8 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
+import dev.softmax.udf.RowCheck;
+import dev.softmax.udf.RowProblem;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
@@ -18,19 +21,12 @@ import org.apache.spark.unsafe.types.UTF8String;
  * non-finite value.
  */
 public final class CheckFunction implements UnboundFunction {
-  /** Every answer of {@code nn.check_logits} but null. */
-  public static final java.util.List<String> LOGITS_PROBLEMS = java.util.List.of(
-      "null array", "empty array", "null element", "NaN or +inf", "all entries -inf");
-  /** Every answer of {@code nn.check_values} but null. */
-  public static final java.util.List<String> VALUES_PROBLEMS = java.util.List.of(
-      "null array", "empty array", "null element", "non-finite value");
-
-  static final UTF8String NULL_ARRAY = UTF8String.fromString(LOGITS_PROBLEMS.get(0));
-  static final UTF8String EMPTY_ARRAY = UTF8String.fromString(LOGITS_PROBLEMS.get(1));
-  static final UTF8String NULL_ELEMENT = UTF8String.fromString(LOGITS_PROBLEMS.get(2));
-  static final UTF8String NAN_OR_INFINITY = UTF8String.fromString(LOGITS_PROBLEMS.get(3));
-  static final UTF8String ALL_MASKED = UTF8String.fromString(LOGITS_PROBLEMS.get(4));
-  static final UTF8String NON_FINITE = UTF8String.fromString(VALUES_PROBLEMS.get(3));
+  private static final UTF8String NULL_ARRAY = RowProblem.NULL_ARRAY.answer();
+  private static final UTF8String EMPTY_ARRAY = RowProblem.EMPTY_ARRAY.answer();
+  private static final UTF8String NULL_ELEMENT = RowProblem.NULL_ELEMENT.answer();
+  private static final UTF8String NAN_OR_INFINITY = RowProblem.NAN_OR_INFINITY.answer();
+  private static final UTF8String ALL_MASKED = RowProblem.ALL_MASKED.answer();
+  private static final UTF8String NON_FINITE = RowProblem.NON_FINITE.answer();
 
   private final String name;
   private final boolean logits;
@@ -57,16 +53,15 @@ public final class CheckFunction implements UnboundFunction {
 
   @Override
   public String description() {
-    return "nn." + name + "(array) - null when the row is valid, else why not: "
-        + (logits
-            ? "null array, empty array, null element, NaN or +inf, all entries -inf"
-            : "null array, empty array, null element, non-finite value")
+    return SoftmaxCatalog.DEFAULT_NAME + "." + name + "(array) - null when the row is valid, else why not: "
+        + (logits ? RowCheck.LOGITS : RowCheck.VALUES).problems().stream().map(RowProblem::reason)
+            .collect(java.util.stream.Collectors.joining(", "))
         + "\n  array: array<float> or array<double>";
   }
 
   @Override
   public BoundFunction bind(StructType input) {
-    String usage = "nn." + name + "(array)";
+    String usage = SoftmaxCatalog.DEFAULT_NAME + "." + name + "(array)";
     Signature.arity(usage, input, 1, 1);
     ArrayType type = Signature.floatingArray(usage, input, 0, "array");
     boolean isFloat = Signature.isFloat(type);

@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import java.util.function.Function;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
@@ -21,7 +22,7 @@ abstract class LogitsFunction implements UnboundFunction {
       Function<ArrayType, BoundFunction> floatsWithTemperature,
       Function<ArrayType, BoundFunction> doublesWithTemperature) {
     this.name = name;
-    this.usage = "nn." + name + "(logits [, temperature])";
+    this.usage = SoftmaxCatalog.DEFAULT_NAME + "." + name + "(logits [, temperature])";
     this.summary = summary;
     this.floats = floats;
     this.doubles = doubles;

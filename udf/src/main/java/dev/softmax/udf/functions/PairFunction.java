@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import java.util.function.BiFunction;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
@@ -29,7 +30,7 @@ abstract class PairFunction implements UnboundFunction {
       Binder floats, Binder doubles, Binder floatsWithTemperature, Binder doublesWithTemperature) {
     this.name = name;
     this.first = first;
-    this.usage = "nn." + name + "(" + first + ", grad [, temperature])";
+    this.usage = SoftmaxCatalog.DEFAULT_NAME + "." + name + "(" + first + ", grad [, temperature])";
     this.summary = summary;
     this.firstMeaning = firstMeaning;
     this.floats = floats;

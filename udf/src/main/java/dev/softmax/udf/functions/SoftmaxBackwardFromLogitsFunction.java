@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.SoftmaxBackward;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -9,17 +10,17 @@ import org.apache.spark.sql.types.DataTypes;
 /** The softmax backward from logits: {@code SELECT nn.softmax_backward_from_logits(logits, grad)}. */
 public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
   static final String NAME = "softmax_backward_from_logits";
-  private static final String FUNCTION = "nn." + NAME;
+  private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
   private static final String FIRST = "logits";
 
   public SoftmaxBackwardFromLogitsFunction() {
     super(NAME, FIRST, "dL/dz = S * (g - <S, g>) / T with S = softmax(z / T) recomputed in double", "the logits z",
-        Float::new, Double::new, FloatWithTemperature::new, DoubleWithTemperature::new);
+        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
-  public static final class Float extends SoftmaxBoundFunction<ArrayData> {
-    Float(ArrayType first, ArrayType grad) {
+  public static final class OnFloats extends SoftmaxBoundFunction<ArrayData> {
+    OnFloats(ArrayType first, ArrayType grad) {
       super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
     }
 
@@ -30,8 +31,8 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
   }
 
   /** On array&lt;double&gt;. */
-  public static final class Double extends SoftmaxBoundFunction<ArrayData> {
-    Double(ArrayType first, ArrayType grad) {
+  public static final class OnDoubles extends SoftmaxBoundFunction<ArrayData> {
+    OnDoubles(ArrayType first, ArrayType grad) {
       super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
     }
 
@@ -42,8 +43,8 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
   }
 
   /** On array&lt;float&gt; with a temperature. */
-  public static final class FloatWithTemperature extends SoftmaxBoundFunction<ArrayData> {
-    FloatWithTemperature(ArrayType first, ArrayType grad) {
+  public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
+    OnFloatsWithTemperature(ArrayType first, ArrayType grad) {
       super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
           first, grad, DataTypes.DoubleType);
     }
@@ -55,8 +56,8 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
   }
 
   /** On array&lt;double&gt; with a temperature. */
-  public static final class DoubleWithTemperature extends SoftmaxBoundFunction<ArrayData> {
-    DoubleWithTemperature(ArrayType first, ArrayType grad) {
+  public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
+    OnDoublesWithTemperature(ArrayType first, ArrayType grad) {
       super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
           first, grad, DataTypes.DoubleType);
     }

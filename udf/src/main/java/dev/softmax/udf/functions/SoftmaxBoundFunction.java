@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -66,7 +67,7 @@ abstract class SoftmaxBoundFunction<R> implements ScalarFunction<R> {
 
   @Override
   public String canonicalName() {
-    return "nn." + name + Arrays.stream(inputTypes)
+    return SoftmaxCatalog.DEFAULT_NAME + "." + name + Arrays.stream(inputTypes)
         .map(DataType::catalogString)
         .collect(Collectors.joining(", ", "(", ")"));
   }

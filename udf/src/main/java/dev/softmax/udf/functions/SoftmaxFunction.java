@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.Softmax;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -9,16 +10,16 @@ import org.apache.spark.sql.types.DataTypes;
 /** Row-wise softmax: {@code SELECT nn.softmax(logits)} or {@code nn.softmax(logits, 2.0)}. */
 public final class SoftmaxFunction extends LogitsFunction {
   static final String NAME = "softmax";
-  private static final String FUNCTION = "nn." + NAME;
+  private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
 
   public SoftmaxFunction() {
     super(NAME, "the row-wise softmax exp(z_j / T) / sum_l exp(z_l / T)",
-        Float::new, Double::new, FloatWithTemperature::new, DoubleWithTemperature::new);
+        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
-  public static final class Float extends SoftmaxBoundFunction<ArrayData> {
-    Float(ArrayType logits) {
+  public static final class OnFloats extends SoftmaxBoundFunction<ArrayData> {
+    OnFloats(ArrayType logits) {
       super(NAME, row -> invoke(array(row, 0)), Signature.resultOf(logits), logits);
     }
 
@@ -29,8 +30,8 @@ public final class SoftmaxFunction extends LogitsFunction {
   }
 
   /** On array&lt;double&gt;. */
-  public static final class Double extends SoftmaxBoundFunction<ArrayData> {
-    Double(ArrayType logits) {
+  public static final class OnDoubles extends SoftmaxBoundFunction<ArrayData> {
+    OnDoubles(ArrayType logits) {
       super(NAME, row -> invoke(array(row, 0)), Signature.resultOf(logits), logits);
     }
 
@@ -41,8 +42,8 @@ public final class SoftmaxFunction extends LogitsFunction {
   }
 
   /** On array&lt;float&gt; with a temperature. */
-  public static final class FloatWithTemperature extends SoftmaxBoundFunction<ArrayData> {
-    FloatWithTemperature(ArrayType logits) {
+  public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
+    OnFloatsWithTemperature(ArrayType logits) {
       super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
           DataTypes.DoubleType);
     }
@@ -54,8 +55,8 @@ public final class SoftmaxFunction extends LogitsFunction {
   }
 
   /** On array&lt;double&gt; with a temperature. */
-  public static final class DoubleWithTemperature extends SoftmaxBoundFunction<ArrayData> {
-    DoubleWithTemperature(ArrayType logits) {
+  public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
+    OnDoublesWithTemperature(ArrayType logits) {
       super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
           DataTypes.DoubleType);
     }

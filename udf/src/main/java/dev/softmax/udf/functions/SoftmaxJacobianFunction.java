@@ -1,5 +1,6 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.Jacobian;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
@@ -15,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SoftmaxJacobianFunction implements UnboundFunction {
   static final String NAME = "softmax_jacobian";
-  private static final String FUNCTION = "nn." + NAME;
+  private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
   private static final String USAGE = FUNCTION + "(probs)";
 
   @Override
@@ -33,7 +34,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
   public BoundFunction bind(StructType input) {
     Signature.arity(USAGE, input, 1, 1);
     ArrayType probs = Signature.floatingArray(USAGE, input, 0, "probs");
-    return Signature.isFloat(probs) ? new Float(probs) : new Double(probs);
+    return Signature.isFloat(probs) ? new OnFloats(probs) : new OnDoubles(probs);
   }
 
   private static ArrayType resultOf(ArrayType probs) {
@@ -49,8 +50,8 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
   }
 
   /** nn.softmax_jacobian(array&lt;float&gt;). */
-  public static final class Float extends SoftmaxBoundFunction<ArrayData> {
-    Float(ArrayType probs) {
+  public static final class OnFloats extends SoftmaxBoundFunction<ArrayData> {
+    OnFloats(ArrayType probs) {
       super(NAME, row -> invoke(array(row, 0)), resultOf(probs), probs);
     }
 
@@ -67,8 +68,8 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
   }
 
   /** nn.softmax_jacobian(array&lt;double&gt;). */
-  public static final class Double extends SoftmaxBoundFunction<ArrayData> {
-    Double(ArrayType probs) {
+  public static final class OnDoubles extends SoftmaxBoundFunction<ArrayData> {
+    OnDoubles(ArrayType probs) {
       super(NAME, row -> invoke(array(row, 0)), resultOf(probs), probs);
     }
 

@@ -1,0 +1,31 @@
+package dev.softmax.udf;
+
+import org.apache.spark.unsafe.types.UTF8String;
+
+/** Why a row cannot go through a softmax function: each an answer of a {@link RowCheck}'s SQL function. */
+public enum RowProblem {
+  NULL_ARRAY("null array"),
+  EMPTY_ARRAY("empty array"),
+  NULL_ELEMENT("null element"),
+  NAN_OR_INFINITY("NaN or +inf"),
+  ALL_MASKED("all entries -inf"),
+  NON_FINITE("non-finite value");
+
+  private final String reason;
+  private final UTF8String answer;
+
+  RowProblem(String reason) {
+    this.reason = reason;
+    this.answer = UTF8String.fromString(reason);
+  }
+
+  /** The words the check function answers, and the job counts bad rows under. */
+  public String reason() {
+    return reason;
+  }
+
+  /** {@link #reason()} as the check function returns it. */
+  public UTF8String answer() {
+    return answer;
+  }
+}

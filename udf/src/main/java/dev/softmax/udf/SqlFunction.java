@@ -1,0 +1,85 @@
+package dev.softmax.udf;
+
+import static dev.softmax.udf.RowCheck.LOGITS;
+import static dev.softmax.udf.RowCheck.VALUES;
+
+import dev.softmax.udf.functions.CheckFunction;
+import dev.softmax.udf.functions.LogSoftmaxBackwardFunction;
+import dev.softmax.udf.functions.LogSoftmaxFunction;
+import dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction;
+import dev.softmax.udf.functions.SoftmaxBackwardFunction;
+import dev.softmax.udf.functions.SoftmaxFunction;
+import dev.softmax.udf.functions.SoftmaxJacobianFunction;
+import dev.softmax.udf.kernel.Kernels;
+import dev.softmax.udf.kernel.Temperature;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
+import org.apache.spark.sql.functions;
+
+/**
+ * Every SQL function of the project, described once: its name, the function Spark binds, and the
+ * row check each of its array arguments must pass. The catalog ({@link SoftmaxCatalog}), the plain
+ * names ({@link SoftmaxExtensions}) and the batch job read it. A new function is one file (its
+ * {@link UnboundFunction}) plus one line here.
+ */
+public enum SqlFunction {
+  SOFTMAX(new SoftmaxFunction(), LOGITS),
+  LOG_SOFTMAX(new LogSoftmaxFunction(), LOGITS),
+  SOFTMAX_BACKWARD(new SoftmaxBackwardFunction(), VALUES, VALUES),
+  SOFTMAX_BACKWARD_FROM_LOGITS(new SoftmaxBackwardFromLogitsFunction(), LOGITS, VALUES),
+  LOG_SOFTMAX_BACKWARD(new LogSoftmaxBackwardFunction(), LOGITS, VALUES),
+  SOFTMAX_JACOBIAN(new SoftmaxJacobianFunction(), VALUES),
+  CHECK_LOGITS(CheckFunction.logits()),
+  CHECK_VALUES(CheckFunction.values());
+
+  /** The temperature the functions take when none is given: T = 1, the plain softmax. */
+  public static final double NO_TEMPERATURE = Temperature.NONE;
+
+  private final UnboundFunction function;
+  private final List<RowCheck> argumentChecks;
+
+  SqlFunction(UnboundFunction function, RowCheck... argumentChecks) {
+    this.function = function;
+    this.argumentChecks = List.of(argumentChecks);
+  }
+
+  /** The name in SQL, after the catalog's name or alone: {@code softmax}. */
+  public String sqlName() {
+    return function.name();
+  }
+
+  /** What Spark binds to the arguments' types. */
+  public UnboundFunction function() {
+    return function;
+  }
+
+  /** For each array argument, in order, the rules its rows must meet (none for the checks themselves). */
+  public List<RowCheck> argumentChecks() {
+    return argumentChecks;
+  }
+
+  /** A call of this function through the {@value SoftmaxCatalog#DEFAULT_NAME} catalog. */
+  public Column call(Column... args) {
+    return functions.call_function(SoftmaxCatalog.DEFAULT_NAME + "." + sqlName(), args);
+  }
+
+  /** {@code t} if the functions take it as a temperature; else the exception and message they give. */
+  public static double checkTemperature(double t) {
+    return Temperature.check(t);
+  }
+
+  /** The kernel the functions run in this JVM (Vector API or scalar), as a short description. */
+  public static String kernel() {
+    return Kernels.name();
+  }
+
+  /** The function of this SQL name, in any case. */
+  public static Optional<SqlFunction> named(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return Arrays.stream(values()).filter(f -> f.sqlName().equals(lower)).findFirst();
+  }
+}
