@@ -18,7 +18,7 @@ for profile in ${SPARK_LINES-spark-3.5 spark-4.0 spark-4.2}; do
   its=(-DskipITs)
   [[ $profile == spark-4.2 ]] && its=(-Dit.test=ConnectIT)
   mvn -B -ntp "$@" -P"$profile" verify "${its[@]}" \
-    -Dtest='!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!WideRowsJobTest' -Dsurefire.failIfNoSpecifiedTests=false
+    -Dtest='*Test,!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!WideRowsJobTest' -Dsurefire.failIfNoSpecifiedTests=false
   echo "== $profile: $((SECONDS - line_started)) s"
 done
 echo "== all lines: $((SECONDS - started)) s"
