@@ -42,7 +42,7 @@ start() {
   build_if_needed
   rm -rf "$RUN" && mkdir -p "$RUN/spark-home/jars"
   # the Worker needs SPARK_HOME/jars; links to the Maven jars make it the executors' classpath too
-  tr ':' '\n' < "$SPARK_CLASSPATH_FILE" | while read -r jar; do ln -sf "$jar" "$RUN/spark-home/jars/"; done
+  tr ":" "\n" < "$SPARK_CLASSPATH_FILE" | while read -r jar || [[ -n $jar ]]; do ln -sf "$jar" "$RUN/spark-home/jars/"; done
   export SPARK_HOME="$RUN/spark-home" SPARK_SCALA_VERSION="$SCALA_BINARY_VERSION" SPARK_LOCAL_IP=127.0.0.1
   local port; port=$(free_port)
   local url="spark://127.0.0.1:$port"
