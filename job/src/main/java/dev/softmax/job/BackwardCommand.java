@@ -94,7 +94,7 @@ final class BackwardCommand extends DatasetCommand {
   }
 
   @Override
-  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
+  BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
       Notes notes, Map<String, String> settings) {
     String first = firstColumn();
     String firstOption = logitsCol != null ? "--logits-col" : "--probs-col";
@@ -124,7 +124,7 @@ final class BackwardCommand extends DatasetCommand {
           .groupBy(keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
           .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
       // the input file must be read before the join, after which it is unknown
-      rows = rows.withColumn(BatchWrite.FILE, input_file_name()).join(byKey, keys.toArray(new String[0]), "left");
+      rows = rows.withColumn(BadRows.FILE, input_file_name()).join(byKey, keys.toArray(new String[0]), "left");
       problems.add(when(col(GRAD_COUNT).isNull(), lit(MISSING_GRADIENT)));
       problems.add(when(col(GRAD_COUNT).gt(1), lit(DUPLICATE_GRADIENT)));
       reasons.add(MISSING_GRADIENT);
@@ -148,18 +148,11 @@ final class BackwardCommand extends DatasetCommand {
 
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
     requireNewColumn(data, outputCol, consumed);
-    return new BatchWrite.Plan(
-        command(),
-        data.path().toString(),
-        rows,
-        coalesce(problems.toArray(Column[]::new)),
-        reasons,
-        outputCol,
-        function.call(col(first), col(gradCol), lit(temperature)),
-        consumed,
-        keys,
-        data.partitionColumns(),
-        element.simpleString());
+    return new BatchRun(command(),
+        new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
+        new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
+        new BatchRun.Output(outputCol, function.call(col(first), col(gradCol), lit(temperature)), consumed,
+            element.simpleString()));
   }
 
   private void requireSameElement(DataType grad, DataType element, String first) {

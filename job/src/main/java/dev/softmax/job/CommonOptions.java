@@ -64,7 +64,7 @@ final class CommonOptions {
    * Writes the planned run under a {@link RunGuard} with the Spark {@code settings} it needs (set
    * for the run, then restored), and prints its summary line. Returns the exit status.
    */
-  int write(SparkSession spark, DatasetPaths paths, BatchWrite.Plan plan, Path output, Path quarantinePath,
+  int write(SparkSession spark, DatasetPaths paths, BatchRun plan, Path output, Path quarantinePath,
       Notes notes, Map<String, String> settings, CommandSpec spec) {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> previous = new LinkedHashMap<>();

@@ -53,7 +53,7 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   /** Builds the run over the checked input. */
   /** Builds the run over the checked input; what it decided for the user goes into {@code notes}. */
-  abstract BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
+  abstract BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
       Notes notes, Map<String, String> settings);
 
   /** The memory a task needs for the input's rows (the array columns read and the one written). */
@@ -92,7 +92,7 @@ abstract class DatasetCommand implements Callable<Integer> {
     }
     data.notes().forEach(notes::add);
     Map<String, String> settings = new LinkedHashMap<>(data.readSettings());
-    BatchWrite.Plan plan = plan(spark, paths, data, keys, notes, settings);
+    BatchRun plan = plan(spark, paths, data, keys, notes, settings);
     TaskMemory memory = memory(data);
     memory.requireFits(spark.sparkContext());
     settings.putAll(memory.settings());

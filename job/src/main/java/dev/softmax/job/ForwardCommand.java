@@ -47,7 +47,7 @@ final class ForwardCommand extends DatasetCommand {
   }
 
   @Override
-  BatchWrite.Plan plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
+  BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
       Notes notes, Map<String, String> settings) {
     DataType element = data.floatingArrayColumn("--logits-col", logitsCol);
     String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
@@ -56,17 +56,10 @@ final class ForwardCommand extends DatasetCommand {
     SqlFunction function = log ? SqlFunction.LOG_SOFTMAX : SqlFunction.SOFTMAX;
     RowCheck check = function.argumentChecks().get(0);
     String prefix = logitsCol + ": ";
-    return new BatchWrite.Plan(
-        command(),
-        data.path().toString(),
-        data.rows(),
-        concat(lit(prefix), check.on(col(logitsCol))),
-        check.problems().stream().map(p -> prefix + p.reason()).toList(),
-        out,
-        function.call(col(logitsCol), lit(temperature)),
-        consumed,
-        keys,
-        data.partitionColumns(),
-        element.simpleString());
+    return new BatchRun(command(),
+        new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
+        new BatchRun.RowRules(concat(lit(prefix), check.on(col(logitsCol))),
+            check.problems().stream().map(p -> prefix + p.reason()).toList()),
+        new BatchRun.Output(out, function.call(col(logitsCol), lit(temperature)), consumed, element.simpleString()));
   }
 }

@@ -2,7 +2,6 @@ package dev.softmax.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.floor;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.udf;
 
 import java.util.List;
@@ -84,10 +83,10 @@ final class GenerateCommand implements Callable<Integer> {
       data = data.withColumn("grad", values(1, 1.0).apply(col("id")));
     }
     String element = asDouble ? "double" : "float";
-    BatchWrite.Plan plan = new BatchWrite.Plan("generate",
-        "synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")",
-        data, lit(null).cast("string"), List.of(), "logits", col("logits"), List.of(), List.of("id"),
-        common.outputFormat == Formats.Output.arrow ? List.of() : List.of("part"), element);
+    BatchRun plan = BatchRun.withoutRules("generate",
+        new BatchRun.Source("synthetic(seed=" + seed + ", rows=" + rows + ", width=" + width + ")", data,
+            List.of("id"), common.outputFormat == Formats.Output.arrow ? List.of() : List.of("part")),
+        new BatchRun.Output("logits", col("logits"), List.of(), element));
     TaskMemory memory = TaskMemory.ofRow("rows of " + width + " values",
         (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1), 0);
     memory.requireFits(spark.sparkContext());

@@ -1,0 +1,93 @@
+package dev.softmax.job;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+
+/**
+ * Bad rows, by policy: marked with why they are bad, then failed on, skipped or quarantined. The
+ * job's working columns are named {@code __softmax_...} and are never written.
+ */
+final class BadRows {
+  /** Why a row is bad (null when it is good); dropped before writing. */
+  static final String ERROR = "__softmax_error";
+  /** The prefix of every working column the job adds. */
+  static final String INTERNAL = "__softmax_";
+  /**
+   * The input file a row came from, for the fail policy's message, where it must be taken before
+   * a join; dropped before writing. Without it the message reads input_file_name() itself.
+   */
+  static final String FILE = "__softmax_file";
+  /** The column quarantined rows carry their reason in. */
+  static final String QUARANTINE_ERROR = "error";
+
+  private BadRows() {}
+
+  /** The run's rows with {@link #ERROR} set by its rules (unchanged for a run without rules). */
+  static Dataset<Row> mark(BatchRun run) {
+    Dataset<Row> rows = run.source().rows();
+    return run.hasRules() ? rows.withColumn(ERROR, run.rules().problem()) : rows;
+  }
+
+  /** The rows to write, with the output column, by policy: a bad row fails the run or is left out. */
+  static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy) {
+    BatchRun.Output out = run.output();
+    Dataset<Row> good;
+    if (!run.hasRules()) {
+      good = marked.withColumn(out.column(), out.result());
+    } else if (policy == BadRowPolicy.fail) {
+      good = marked.withColumn(out.column(), when(col(ERROR).isNotNull(), raise_error(failMessage(run)))
+          .otherwise(out.result()));
+    } else {
+      good = marked.filter(col(ERROR).isNull()).withColumn(out.column(), out.result());
+    }
+    return dropInternal(good.drop(out.consumed().toArray(String[]::new)));
+  }
+
+  /** Writes the bad rows of {@code marked}, with their reason in {@link #QUARANTINE_ERROR}; returns how many. */
+  static long quarantine(Dataset<Row> marked, List<String> partitionBy, Path to) {
+    Observation seen = new Observation("quarantine");
+    Dataset<Row> bad = dropInternal(marked.filter(col(ERROR).isNotNull())
+            .withColumnRenamed(ERROR, QUARANTINE_ERROR))
+        .observe(seen, count(lit(1)).as("rows"));
+    bad.write().partitionBy(partitionBy.toArray(String[]::new)).parquet(to.toString());
+    return (Long) RowCounts.metrics(seen).get("rows");
+  }
+
+  /** Drops the job's own working columns. */
+  private static Dataset<Row> dropInternal(Dataset<Row> rows) {
+    return rows.drop(Arrays.stream(rows.columns()).filter(c -> c.startsWith(INTERNAL)).toArray(String[]::new));
+  }
+
+  /** The fail policy's message: the reason, the row's keys and file, and what to do instead. */
+  private static Column failMessage(BatchRun run) {
+    BatchRun.Source source = run.source();
+    List<Column> key = new ArrayList<>();
+    for (String k : source.keys()) {
+      key.add(concat(lit(k + "="), coalesce(col(k).cast("string"), lit("null"))));
+    }
+    Column file = List.of(source.rows().columns()).contains(FILE) ? col(FILE) : input_file_name();
+    // sources other than files (the arrow source among them) leave input_file_name() empty
+    file = when(file.equalTo(""), lit(source.description())).otherwise(file);
+    Column where = key.isEmpty()
+        ? concat(lit("in "), file)
+        : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
+    return concat(lit(BadRowException.MARKER + run.command() + ": "), col(ERROR), lit(" at "), where,
+        lit("; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip)."));
+  }
+}
