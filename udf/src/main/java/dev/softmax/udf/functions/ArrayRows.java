@@ -35,7 +35,7 @@ final class ArrayRows {
 
   /** Applies {@code kernel} to two float arrays; the kernel refuses two lengths. */
   static ArrayData mapFloatPairs(
-      String function, String aName, ArrayData a, String bName, ArrayData b, double t,
+      String function, ArrayData a, ArrayData b, double t,
       RowKernels.PairOfFloat kernel) {
     double temperature = temperature(function, t);
     float[] x = floats(a);
@@ -54,7 +54,7 @@ final class ArrayRows {
 
   /** Applies {@code kernel} to two double arrays; the kernel refuses two lengths. */
   static ArrayData mapDoublePairs(
-      String function, String aName, ArrayData a, String bName, ArrayData b, double t,
+      String function, ArrayData a, ArrayData b, double t,
       RowKernels.PairOfDouble kernel) {
     double temperature = temperature(function, t);
     double[] x = doubles(a);

@@ -26,7 +26,7 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapFloatPairs(FUNCTION, FIRST, first, "grad", grad, Temperature.NONE, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
     }
   }
 
@@ -38,7 +38,7 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapDoublePairs(FUNCTION, FIRST, first, "grad", grad, Temperature.NONE, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
     }
   }
 
@@ -51,7 +51,7 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapFloatPairs(FUNCTION, FIRST, first, "grad", grad, temperature, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
     }
   }
 
@@ -64,7 +64,7 @@ public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapDoublePairs(FUNCTION, FIRST, first, "grad", grad, temperature, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
     }
   }
 }

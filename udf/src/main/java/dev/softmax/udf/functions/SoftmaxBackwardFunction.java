@@ -26,7 +26,7 @@ public final class SoftmaxBackwardFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapFloatPairs(FUNCTION, FIRST, first, "grad", grad, Temperature.NONE, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
     }
   }
 
@@ -38,7 +38,7 @@ public final class SoftmaxBackwardFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapDoublePairs(FUNCTION, FIRST, first, "grad", grad, Temperature.NONE, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
     }
   }
 
@@ -51,7 +51,7 @@ public final class SoftmaxBackwardFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapFloatPairs(FUNCTION, FIRST, first, "grad", grad, temperature, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
     }
   }
 
@@ -64,7 +64,7 @@ public final class SoftmaxBackwardFunction extends PairFunction {
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapDoublePairs(FUNCTION, FIRST, first, "grad", grad, temperature, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
     }
   }
 }
