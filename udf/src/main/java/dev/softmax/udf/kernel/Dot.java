@@ -21,6 +21,16 @@ final class Dot {
     return sum + error;
   }
 
+  /** Adds {@code a * b} to the compensated dot product {@code acc = {sum, error}} (one step of {@link #compensated}). */
+  static void add(double[] acc, double a, double b) {
+    double p = a * b;
+    double pError = Math.fma(a, b, -p);
+    double s = acc[0] + p;
+    double z = s - acc[0];
+    acc[1] += ((acc[0] - (s - z)) + (p - z)) + pError;
+    acc[0] = s;
+  }
+
   static double sum(double[] a) {
     double sum = 0;
     double error = 0;

@@ -18,6 +18,10 @@ public final class SoftmaxBackward {
     Rows.sameLength("probs", s.length, "grad", g.length);
     Rows.sameLength("probs", s.length, "output", out.length);
     Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromProbs(s, g, t, out);
+      return;
+    }
     double dot = Dot.compensated(s, g);
     if (!Double.isFinite(dot)) {
       Arrays.fill(out, Double.NaN);
@@ -33,7 +37,25 @@ public final class SoftmaxBackward {
   public static void fromProbs(float[] s, float[] g, double t, float[] out) {
     Rows.sameLength("probs", s.length, "grad", g.length);
     Rows.sameLength("probs", s.length, "output", out.length);
-    Rows.viaDouble(s, g, t, out, SoftmaxBackward::fromProbs);
+    Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromProbs(s, g, t, out);
+      return;
+    }
+    // read in place, widened element by element: no copies of the row
+    double[] acc = new double[2];
+    for (int i = 0; i < s.length; i++) {
+      Dot.add(acc, s[i], g[i]);
+    }
+    double dot = acc[0] + acc[1];
+    if (!Double.isFinite(dot)) {
+      Arrays.fill(out, Float.NaN);
+      return;
+    }
+    for (int i = 0; i < s.length; i++) {
+      double v = s[i] * ((double) g[i] - dot);
+      out[i] = (float) (t == Temperature.NONE ? v : v / t);
+    }
   }
 
   /** dL/dz from the logits z: recomputes S = softmax(z / t) in double first. */
