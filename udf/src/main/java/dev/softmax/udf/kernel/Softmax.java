@@ -51,6 +51,15 @@ public final class Softmax {
 
   /** Writes log_softmax(z / t) = (z - max) / t - log(sum exp((z - max) / t)) into {@code out}. */
   public static void logForward(double[] z, double t, double[] out) {
+    if (Kernels.VECTOR) {
+      VectorSoftmax.logForward(z, t, out);
+    } else {
+      scalarLogForward(z, t, out);
+    }
+  }
+
+  /** The scalar log-softmax kernel: the reference the vector kernel must agree with. */
+  static void scalarLogForward(double[] z, double t, double[] out) {
     int arg = start(z, t, out);
     if (arg < 0) {
       return;
@@ -68,8 +77,12 @@ public final class Softmax {
 
   /** Float rows: computed in double, rounded once. */
   public static void logForward(float[] z, double t, float[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Rows.viaDouble(z, t, out, Softmax::logForward);
+    if (Kernels.VECTOR) {
+      VectorSoftmax.logForward(z, t, out);
+    } else {
+      Rows.sameLength("logits", z.length, "output", out.length);
+      Rows.viaDouble(z, t, out, Softmax::scalarLogForward);
+    }
   }
 
   /**

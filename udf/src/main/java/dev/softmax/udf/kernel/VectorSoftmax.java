@@ -118,6 +118,125 @@ final class VectorSoftmax {
     }
   }
 
+  /**
+   * log_softmax(z / t) = (z - m) / t - log(sum): the terms of the forward pass summed lane by lane
+   * with compensation (not stored), then log1p of the sum without the maximum's own term (exactly
+   * 1), as the scalar kernel does, then (z - m) / t as a double-double minus that log, lane by lane.
+   */
+  static void logForward(double[] z, double t, double[] out) {
+    Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
+    if (z.length == 0) {
+      return;
+    }
+    double m = max(z);
+    if (m != m || Double.isInfinite(m)) {
+      java.util.Arrays.fill(out, Double.NaN);
+      return;
+    }
+    DoubleVector sum = DoubleVector.zero(LANES);
+    DoubleVector carry = sum;
+    int bound = LANES.loopBound(z.length);
+    int j = 0;
+    for (; j < bound; j += LANES.length()) {
+      DoubleVector y = term(DoubleVector.fromArray(LANES, z, j), m, t).sub(carry);
+      DoubleVector s = sum.add(y);
+      carry = s.sub(sum).sub(y);
+      sum = s;
+    }
+    double[] acc = lanes(sum, carry);
+    for (; j < z.length; j++) {
+      kahan(acc, term(z[j], m, t));
+    }
+    double logSum = logOfSum(acc);
+    for (j = 0; j < bound; j += LANES.length()) {
+      shiftedMinus(DoubleVector.fromArray(LANES, z, j), m, t, logSum).intoArray(out, j);
+    }
+    for (; j < z.length; j++) {
+      out[j] = shiftedMinus(z[j], m, t, logSum);
+    }
+  }
+
+  /** Float rows: widened lane by lane, computed in double, rounded to float once. */
+  static void logForward(float[] z, double t, float[] out) {
+    Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
+    if (z.length == 0) {
+      return;
+    }
+    double m = max(z);
+    if (m != m || Double.isInfinite(m)) {
+      java.util.Arrays.fill(out, Float.NaN);
+      return;
+    }
+    DoubleVector sum = DoubleVector.zero(LANES);
+    DoubleVector carry = sum;
+    int bound = LANES.loopBound(z.length);
+    int j = 0;
+    for (; j < bound; j += LANES.length()) {
+      DoubleVector y = term(widen(z, j), m, t).sub(carry);
+      DoubleVector s = sum.add(y);
+      carry = s.sub(sum).sub(y);
+      sum = s;
+    }
+    double[] acc = lanes(sum, carry);
+    for (; j < z.length; j++) {
+      kahan(acc, term(z[j], m, t));
+    }
+    double logSum = logOfSum(acc);
+    for (j = 0; j < bound; j += LANES.length()) {
+      ((FloatVector) shiftedMinus(widen(z, j), m, t, logSum).convertShape(VectorOperators.D2F, HALF, 0))
+          .intoArray(out, j);
+    }
+    for (; j < z.length; j++) {
+      out[j] = (float) shiftedMinus(z[j], m, t, logSum);
+    }
+  }
+
+  private static DoubleVector widen(float[] z, int j) {
+    return (DoubleVector) FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
+  }
+
+  /** The lanes' compensated sums, added into one compensated sum {sum, carry}. */
+  private static double[] lanes(DoubleVector sum, DoubleVector carry) {
+    double[] acc = new double[2];
+    for (int k = 0; k < LANES.length(); k++) {
+      kahan(acc, sum.lane(k));
+      kahan(acc, -carry.lane(k));
+    }
+    return acc;
+  }
+
+  /**
+   * log of the compensated sum {sum, carry} of all terms, the maximum's (exactly 1) among them:
+   * log1p of the others, {@code (sum - 1) - carry}, where {@code sum - 1} is exact (sum is at least 1).
+   */
+  private static double logOfSum(double[] acc) {
+    return Math.log1p((acc[0] - 1.0) - acc[1]);
+  }
+
+  /** (z - m) / t - logSum in every lane, with the low part of (z - m) / t; -inf where masked. */
+  private static DoubleVector shiftedMinus(DoubleVector v, double m, double t, double logSum) {
+    DoubleVector d = v.sub(m);
+    DoubleVector b = d.sub(v);
+    DoubleVector lo = v.sub(d.sub(b)).add(b.neg().sub(m));
+    DoubleVector x = d;
+    if (t != Temperature.NONE) {
+      x = d.div(t);
+      DoubleVector remainder = x.neg().fma(DoubleVector.broadcast(LANES, t), d);
+      lo = remainder.add(lo).div(t);
+    }
+    VectorMask<Double> masked = x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY);
+    return x.sub(logSum).add(lo.blend(0.0, masked));
+  }
+
+  /** The same for one element (the tail of a row). */
+  private static double shiftedMinus(double z, double m, double t, double logSum) {
+    double d = z - m;
+    double x = t == Temperature.NONE ? d : d / t;
+    return x == Double.NEGATIVE_INFINITY ? x : (x - logSum) + Softmax.lowPart(z, m, d, t, x);
+  }
+
   /** exp((z - m) / t) in every lane, corrected by the low part of (z - m) / t; 0 where masked. */
   private static DoubleVector term(DoubleVector v, double m, double t) {
     DoubleVector d = v.sub(m);
