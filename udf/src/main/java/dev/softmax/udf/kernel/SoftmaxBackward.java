@@ -71,6 +71,11 @@ public final class SoftmaxBackward {
   public static void fromLogits(float[] z, float[] g, double t, float[] out) {
     Rows.sameLength("logits", z.length, "grad", g.length);
     Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromLogits(z, g, t, out);
+      return;
+    }
     Rows.viaDouble(z, g, t, out, SoftmaxBackward::fromLogits);
   }
 

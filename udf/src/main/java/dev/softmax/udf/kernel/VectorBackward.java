@@ -95,6 +95,55 @@ final class VectorBackward {
     }
   }
 
+  /**
+   * Float rows from logits: S = softmax(z / t) kept in double in this thread's buffer, then the
+   * backward from S and the float gradient, each result rounded to float once.
+   */
+  static void fromLogits(float[] z, float[] g, double t, float[] out) {
+    int n = z.length;
+    if (n == 0) {
+      return;
+    }
+    double[] s = VectorSoftmax.buffer(n);
+    if (!VectorSoftmax.forwardUnrounded(z, t, s)) {
+      java.util.Arrays.fill(out, Float.NaN);
+      return;
+    }
+    int bound = LANES.loopBound(n);
+    DoubleVector sum = DoubleVector.zero(LANES);
+    DoubleVector error = sum;
+    int i = 0;
+    for (; i < bound; i += LANES.length()) {
+      DoubleVector a = DoubleVector.fromArray(LANES, s, i);
+      DoubleVector b = widen(g, i);
+      DoubleVector p = a.mul(b);
+      DoubleVector pError = a.fma(b, p.neg());
+      DoubleVector next = sum.add(p);
+      DoubleVector zz = next.sub(sum);
+      error = error.add(sum.sub(next.sub(zz)).add(p.sub(zz))).add(pError);
+      sum = next;
+    }
+    double[] acc = lanes(sum, error);
+    for (; i < n; i++) {
+      Dot.add(acc, s[i], g[i]);
+    }
+    double dot = acc[0] + acc[1];
+    if (!Double.isFinite(dot)) {
+      java.util.Arrays.fill(out, Float.NaN);
+      return;
+    }
+    DoubleVector d = DoubleVector.broadcast(LANES, dot);
+    for (i = 0; i < bound; i += LANES.length()) {
+      DoubleVector v = DoubleVector.fromArray(LANES, s, i).mul(widen(g, i).sub(d));
+      ((FloatVector) (t == Temperature.NONE ? v : v.div(t)).convertShape(VectorOperators.D2F, HALF, 0))
+          .intoArray(out, i);
+    }
+    for (; i < n; i++) {
+      double v = s[i] * ((double) g[i] - dot);
+      out[i] = (float) (t == Temperature.NONE ? v : v / t);
+    }
+  }
+
   private static DoubleVector widen(float[] x, int i) {
     return (DoubleVector) FloatVector.fromArray(HALF, x, i).convertShape(VectorOperators.F2D, LANES, 0);
   }

@@ -119,6 +119,46 @@ final class VectorSoftmax {
   }
 
   /**
+   * Float logits, probabilities kept in double: softmax(z / t) into {@code s[0..z.length)} (a
+   * per-thread buffer, {@link #scratch}), unrounded, for the backward pass from logits. False when
+   * the row has no valid softmax (then {@code s} is not written).
+   */
+  static boolean forwardUnrounded(float[] z, double t, double[] s) {
+    double m = max(z);
+    if (m != m || Double.isInfinite(m)) {
+      return false;
+    }
+    DoubleVector sum = DoubleVector.zero(LANES);
+    DoubleVector carry = sum;
+    int bound = LANES.loopBound(z.length);
+    int j = 0;
+    for (; j < bound; j += LANES.length()) {
+      DoubleVector ej = term(widen(z, j), m, t);
+      ej.intoArray(s, j);
+      DoubleVector y = ej.sub(carry);
+      DoubleVector next = sum.add(y);
+      carry = next.sub(sum).sub(y);
+      sum = next;
+    }
+    for (; j < z.length; j++) {
+      s[j] = term(z[j], m, t);
+    }
+    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, s, bound, z.length));
+    for (j = 0; j < bound; j += LANES.length()) {
+      DoubleVector.fromArray(LANES, s, j).div(total).intoArray(s, j);
+    }
+    for (; j < z.length; j++) {
+      s[j] /= total.lane(0);
+    }
+    return true;
+  }
+
+  /** This thread's buffer of at least {@code length} doubles. */
+  static double[] buffer(int length) {
+    return scratch(length);
+  }
+
+  /**
    * log_softmax(z / t) = (z - m) / t - log(sum): the terms of the forward pass summed lane by lane
    * with compensation (not stored), then log1p of the sum without the maximum's own term (exactly
    * 1), as the scalar kernel does, then (z - m) / t as a double-double minus that log, lane by lane.

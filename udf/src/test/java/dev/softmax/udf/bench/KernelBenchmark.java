@@ -89,4 +89,16 @@ public class KernelBenchmark {
     SoftmaxBackward.fromProbs(sd, gd, 1.0, outD);
     return outD;
   }
+
+  @Benchmark
+  public float[] backwardFromLogitsFloat() {
+    SoftmaxBackward.fromLogits(zf, gf, 1.0, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] backwardFromLogitsDouble() {
+    SoftmaxBackward.fromLogits(zd, gd, 1.0, outD);
+    return outD;
+  }
 }
