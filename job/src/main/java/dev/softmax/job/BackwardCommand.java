@@ -7,10 +7,10 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
 import dev.softmax.udf.RowCheck;
+import dev.softmax.udf.RowProblem;
 import dev.softmax.udf.SqlFunction;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,6 @@ import picocli.CommandLine.Option;
 final class BackwardCommand extends DatasetCommand {
   static final String MISSING_GRADIENT = "missing gradient";
   static final String DUPLICATE_GRADIENT = "duplicate gradient key";
-  static final String LENGTH_MISMATCH = "length mismatch";
   private static final String GRAD_COUNT = "__softmax_grad_count";
 
   @Option(names = "--probs-col", paramLabel = "COL",
@@ -143,8 +142,8 @@ final class BackwardCommand extends DatasetCommand {
       problems.add(concat(lit(prefix), check.on(col(arguments.get(i)))));
       check.problems().forEach(p -> reasons.add(prefix + p.reason()));
     }
-    problems.add(when(size(col(first)).notEqual(size(col(gradCol))), lit(LENGTH_MISMATCH)));
-    reasons.add(LENGTH_MISMATCH);
+    problems.add(function.lengthProblem(col(first), col(gradCol)));
+    reasons.add(RowProblem.LENGTH_MISMATCH.reason());
 
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
     requireNewColumn(data, outputCol, consumed);

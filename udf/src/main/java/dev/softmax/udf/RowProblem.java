@@ -9,7 +9,9 @@ public enum RowProblem {
   NULL_ELEMENT("null element"),
   NAN_OR_INFINITY("NaN or +inf"),
   ALL_MASKED("all entries -inf"),
-  NON_FINITE("non-finite value");
+  NON_FINITE("non-finite value"),
+  /** Two array arguments of one row differ in length (the kernels refuse such a pair). */
+  LENGTH_MISMATCH("length mismatch");
 
   private final String reason;
   private final UTF8String answer;

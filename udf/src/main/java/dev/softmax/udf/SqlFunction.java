@@ -62,6 +62,18 @@ public enum SqlFunction {
     return argumentChecks;
   }
 
+  /**
+   * For a function of two arrays: null when the row's two arrays have the same length, else
+   * {@link RowProblem#LENGTH_MISMATCH} (the rule the kernels enforce, as a row check).
+   */
+  public Column lengthProblem(Column first, Column second) {
+    if (argumentChecks.size() != 2) {
+      throw new IllegalStateException(sqlName() + " does not take two arrays");
+    }
+    return functions.when(functions.size(first).notEqual(functions.size(second)),
+        functions.lit(RowProblem.LENGTH_MISMATCH.reason()));
+  }
+
   /** A call of this function through the {@value SoftmaxCatalog#DEFAULT_NAME} catalog. */
   public Column call(Column... args) {
     return functions.call_function(SoftmaxCatalog.DEFAULT_NAME + "." + sqlName(), args);
