@@ -20,8 +20,13 @@ public final class SoftmaxBackward {
     Temperature.check(t);
     if (Kernels.VECTOR) {
       VectorBackward.fromProbs(s, g, t, out);
-      return;
+    } else {
+      scalarFromProbs(s, g, t, out);
     }
+  }
+
+  /** The scalar kernel: the reference the vector kernel must agree with. Checked arguments. */
+  static void scalarFromProbs(double[] s, double[] g, double t, double[] out) {
     double dot = Dot.compensated(s, g);
     if (!Double.isFinite(dot)) {
       Arrays.fill(out, Double.NaN);
@@ -40,9 +45,13 @@ public final class SoftmaxBackward {
     Temperature.check(t);
     if (Kernels.VECTOR) {
       VectorBackward.fromProbs(s, g, t, out);
-      return;
+    } else {
+      scalarFromProbs(s, g, t, out);
     }
-    // read in place, widened element by element: no copies of the row
+  }
+
+  /** The scalar kernel on float rows, read in place (widened element by element, no copies). */
+  static void scalarFromProbs(float[] s, float[] g, double t, float[] out) {
     double[] acc = new double[2];
     for (int i = 0; i < s.length; i++) {
       Dot.add(acc, s[i], g[i]);
@@ -74,9 +83,16 @@ public final class SoftmaxBackward {
     Temperature.check(t);
     if (Kernels.VECTOR) {
       VectorBackward.fromLogits(z, g, t, out);
-      return;
+    } else {
+      Rows.viaDouble(z, g, t, out, SoftmaxBackward::scalarFromLogits);
     }
-    Rows.viaDouble(z, g, t, out, SoftmaxBackward::fromLogits);
+  }
+
+  /** The scalar kernels from logits (double rows): the reference for the vector ones. */
+  static void scalarFromLogits(double[] z, double[] g, double t, double[] out) {
+    double[] s = new double[z.length];
+    Softmax.scalarForward(z, t, s);
+    scalarFromProbs(s, g, t, out);
   }
 
   /**

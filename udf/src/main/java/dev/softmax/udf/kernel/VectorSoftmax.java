@@ -159,9 +159,9 @@ final class VectorSoftmax {
   }
 
   /**
-   * log_softmax(z / t) = (z - m) / t - log(sum): the terms of the forward pass summed lane by lane
-   * with compensation (not stored), then log1p of the sum without the maximum's own term (exactly
-   * 1), as the scalar kernel does, then (z - m) / t as a double-double minus that log, lane by lane.
+   * log_softmax(z / t) = (z - m) / t - log(sum): the terms of the forward pass but the maximum's
+   * own (exactly 1) summed lane by lane with compensation (not stored), log1p of that sum, as the
+   * scalar kernel does, then (z - m) / t as a double-double minus that log, lane by lane.
    */
   static void logForward(double[] z, double t, double[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
@@ -174,21 +174,24 @@ final class VectorSoftmax {
       java.util.Arrays.fill(out, Double.NaN);
       return;
     }
+    int arg = firstIndexOf(z, m);
     DoubleVector sum = DoubleVector.zero(LANES);
     DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector y = term(DoubleVector.fromArray(LANES, z, j), m, t).sub(carry);
+      DoubleVector y = withoutLane(term(DoubleVector.fromArray(LANES, z, j), m, t), arg - j).sub(carry);
       DoubleVector s = sum.add(y);
       carry = s.sub(sum).sub(y);
       sum = s;
     }
     double[] acc = lanes(sum, carry);
     for (; j < z.length; j++) {
-      kahan(acc, term(z[j], m, t));
+      if (j != arg) {
+        kahan(acc, term(z[j], m, t));
+      }
     }
-    double logSum = logOfSum(acc);
+    double logSum = Math.log1p(acc[0] - acc[1]);
     for (j = 0; j < bound; j += LANES.length()) {
       shiftedMinus(DoubleVector.fromArray(LANES, z, j), m, t, logSum).intoArray(out, j);
     }
@@ -209,21 +212,24 @@ final class VectorSoftmax {
       java.util.Arrays.fill(out, Float.NaN);
       return;
     }
+    int arg = firstIndexOf(z, (float) m);
     DoubleVector sum = DoubleVector.zero(LANES);
     DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector y = term(widen(z, j), m, t).sub(carry);
+      DoubleVector y = withoutLane(term(widen(z, j), m, t), arg - j).sub(carry);
       DoubleVector s = sum.add(y);
       carry = s.sub(sum).sub(y);
       sum = s;
     }
     double[] acc = lanes(sum, carry);
     for (; j < z.length; j++) {
-      kahan(acc, term(z[j], m, t));
+      if (j != arg) {
+        kahan(acc, term(z[j], m, t));
+      }
     }
-    double logSum = logOfSum(acc);
+    double logSum = Math.log1p(acc[0] - acc[1]);
     for (j = 0; j < bound; j += LANES.length()) {
       ((FloatVector) shiftedMinus(widen(z, j), m, t, logSum).convertShape(VectorOperators.D2F, HALF, 0))
           .intoArray(out, j);
@@ -247,12 +253,30 @@ final class VectorSoftmax {
     return acc;
   }
 
+  /** The first index of {@code m} in {@code z}: the maximum whose own term (exactly 1) log1p leaves out. */
+  private static int firstIndexOf(double[] z, double m) {
+    int j = 0;
+    while (z[j] != m) {
+      j++;
+    }
+    return j;
+  }
+
+  private static int firstIndexOf(float[] z, float m) {
+    int j = 0;
+    while (z[j] != m) {
+      j++;
+    }
+    return j;
+  }
+
   /**
-   * log of the compensated sum {sum, carry} of all terms, the maximum's (exactly 1) among them:
-   * log1p of the others, {@code (sum - 1) - carry}, where {@code sum - 1} is exact (sum is at least 1).
+   * {@code v} with lane {@code lane} set to 0 when it is a lane of this vector: the maximum's term,
+   * left out of the sum so that log1p of the others keeps their full precision (the sum with the 1
+   * in it would carry them to only about an ulp of 1).
    */
-  private static double logOfSum(double[] acc) {
-    return Math.log1p((acc[0] - 1.0) - acc[1]);
+  private static DoubleVector withoutLane(DoubleVector v, int lane) {
+    return lane >= 0 && lane < LANES.length() ? v.blend(0.0, VectorMask.fromLong(LANES, 1L << lane)) : v;
   }
 
   /** (z - m) / t - logSum in every lane, with the low part of (z - m) / t; -inf where masked. */

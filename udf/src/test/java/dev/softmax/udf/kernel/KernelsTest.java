@@ -66,4 +66,123 @@ class KernelsTest {
       }
     }
   }
+
+  /**
+   * Log-softmax and both backward passes: the vector kernels against the scalar ones (which the
+   * accuracy tests check against the double-double reference when the JVM has no Vector API), on
+   * the edge rows and random rows of widths 1 to 300, with and without a temperature.
+   */
+  @Test
+  void theVectorLogSoftmaxAndBackwardsAgreeWithTheScalarOnes() {
+    double inf = Double.POSITIVE_INFINITY;
+    List<double[]> rows = new java.util.ArrayList<>(List.of(new double[0], new double[] {5},
+        new double[] {1, Double.NaN, 2}, new double[] {1, inf, 2}, new double[] {-inf, -inf, -inf},
+        new double[] {1e308, -1e308, 1e308}, new double[] {0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, 1e-300},
+        new double[] {0, -800, -800, -800, -800, -800, -800, -800, -800, -800},
+        new double[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3}));
+    java.util.Random random = new java.util.Random(7);
+    for (int width = 1; width <= 300; width += 13) {
+      double[] z = new double[width];
+      for (int i = 0; i < width; i++) {
+        z[i] = random.nextGaussian() * (1 + width % 40);
+      }
+      rows.add(z);
+    }
+    for (double t : new double[] {1.0, 0.7, 3.0}) {
+      for (double[] z : rows) {
+        int n = z.length;
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+          g[i] = random.nextGaussian();
+        }
+        double[] s = new double[n];
+        Softmax.scalarForward(z, t, s);
+        String row = "t=" + t + " row " + java.util.Arrays.toString(z);
+
+        double[] scalar = new double[n];
+        double[] vector = new double[n];
+        Softmax.scalarLogForward(z, t, scalar);
+        VectorSoftmax.logForward(z, t, vector);
+        assertClose(row + " log_softmax", scalar, vector, 4);
+        SoftmaxBackward.scalarFromProbs(s, g, t, scalar);
+        VectorBackward.fromProbs(s, g, t, vector);
+        assertCloseAbsolute(row + " from probs", scalar, vector, s, g);
+
+        float[] zf = RandomRows.toFloats(z);
+        float[] gf = RandomRows.toFloats(g);
+        float[] sf = RandomRows.toFloats(s);
+        float[] scalarF = new float[n];
+        float[] vectorF = new float[n];
+        Rows.viaDouble(zf, t, scalarF, Softmax::scalarLogForward);
+        VectorSoftmax.logForward(zf, t, vectorF);
+        assertCloseFloats(row + " log_softmax float", scalarF, vectorF, null, null);
+        Rows.viaDouble(sf, gf, t, scalarF, SoftmaxBackward::scalarFromProbs);
+        float[] inPlace = new float[n];
+        SoftmaxBackward.scalarFromProbs(sf, gf, t, inPlace);
+        assertThat(inPlace).as(row + " scalar from probs, in place and through double rows").isEqualTo(scalarF);
+        VectorBackward.fromProbs(sf, gf, t, vectorF);
+        assertCloseFloats(row + " from probs float", scalarF, vectorF, s, g);
+        Rows.viaDouble(zf, gf, t, scalarF, SoftmaxBackward::scalarFromLogits);
+        VectorBackward.fromLogits(zf, gf, t, vectorF);
+        assertCloseFloats(row + " from logits float", scalarF, vectorF, s, g);
+      }
+    }
+  }
+
+  private static void assertClose(String what, double[] expected, double[] actual, int ulps) {
+    for (int i = 0; i < expected.length; i++) {
+      if (Double.isNaN(expected[i])) {
+        assertThat(actual[i]).as("%s [%d]", what, i).isNaN();
+      } else if (Double.isInfinite(expected[i])) {
+        assertThat(actual[i]).as("%s [%d]", what, i).isEqualTo(expected[i]);
+      } else {
+        assertThat(Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i)
+            .isLessThanOrEqualTo(ulps * Math.ulp(expected[i]));
+      }
+    }
+  }
+
+  /**
+   * The backward's entries are S_i (g_i - <S, g>): a difference, so both kernels are held to a few
+   * ulps of the terms' scale, S_i (|g_i| + |<S, g>|), not of the (possibly cancelled) result.
+   */
+  private static void assertCloseAbsolute(String what, double[] expected, double[] actual, double[] s, double[] g) {
+    double dot = 0;
+    for (int i = 0; i < s.length; i++) {
+      dot += Math.abs(s[i] * g[i]);
+    }
+    for (int i = 0; i < expected.length; i++) {
+      if (Double.isNaN(expected[i])) {
+        assertThat(actual[i]).as("%s [%d]", what, i).isNaN();
+      } else {
+        double scale = Math.abs(s[i]) * (Math.abs(g[i]) + dot);
+        assertThat(Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i)
+            .isLessThanOrEqualTo(4 * Math.ulp(scale));
+      }
+    }
+  }
+
+  /**
+   * Float results rounded once from double: at most one float ulp apart; for the backward (with
+   * {@code s} and {@code g}), or a few double ulps of the terms' scale where the difference cancels.
+   */
+  private static void assertCloseFloats(String what, float[] expected, float[] actual, double[] s, double[] g) {
+    double dot = 0;
+    for (int i = 0; s != null && i < s.length; i++) {
+      dot += Math.abs(s[i] * g[i]);
+    }
+    for (int i = 0; i < expected.length; i++) {
+      if (Float.isNaN(expected[i])) {
+        assertThat(actual[i]).as("%s [%d]", what, i).isNaN();
+      } else if (Float.isInfinite(expected[i])) {
+        assertThat(actual[i]).as("%s [%d]", what, i).isEqualTo(expected[i]);
+      } else {
+        double tolerance = Math.ulp(expected[i]);
+        if (s != null) {
+          tolerance = Math.max(tolerance, 4 * Math.ulp(Math.abs(s[i]) * (Math.abs(g[i]) + dot)));
+        }
+        assertThat((double) Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i).isLessThanOrEqualTo(tolerance);
+      }
+    }
+  }
 }
