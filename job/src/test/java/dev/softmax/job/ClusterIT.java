@@ -48,7 +48,7 @@ class ClusterIT {
     localGrads = dir.resolve("local_grads");
     bigProbs = dir.resolve("big_probs_local");
     runOk("generate", "--output", input.toString(), "--rows", "20000", "--width", "64", "--partitions", "8", "--grad");
-    runOk("generate", "--output", big.toString(), "--rows", "300000", "--width", "128", "--partitions", "12");
+    runOk("generate", "--output", big.toString(), "--rows", "200000", "--width", "128", "--partitions", "12");
     runOk("forward", "--input", input.toString(), "--output", localProbs.toString());
     runOk("backward", "--input", localProbs.toString(), "--output", localGrads.toString());
     runOk("forward", "--input", big.toString(), "--output", bigProbs.toString());
@@ -166,7 +166,7 @@ class ClusterIT {
     // Spark's messages go to the driver's log file, not the console
     assertThat(Files.readString(log)).doesNotContain("\tat ");
     assertThat(driverLogs()).containsAnyOf("Lost executor", "ExecutorLostFailure", "Executor lost");
-    assertSameRows(bigProbs, out, "probs", 300000);
+    assertSameRows(bigProbs, out, "probs", 200000);
   }
 
   @Test
@@ -186,7 +186,7 @@ class ClusterIT {
     int rerun = finish(submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString()), rerunLog);
     assertThat(rerun).as(Files.readString(rerunLog)).isZero();
     assertThat(Files.readString(rerunLog)).contains("note: removed", "the unpublished output of a run that died");
-    assertSameRows(bigProbs, out, "probs", 300000);
+    assertSameRows(bigProbs, out, "probs", 200000);
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
   }
 
