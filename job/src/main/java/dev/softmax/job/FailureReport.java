@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkThrowable;
 
@@ -22,8 +23,7 @@ final class FailureReport {
   static final String LOG_FILE_PROPERTY = "softmax.log.file";
   /** Spark's error classes for a file it could not read, with the file in parameter {@code path}
    * ({@code _LEGACY_ERROR_TEMP_2064} is Spark 3.5's name for FAILED_READ_FILE). */
-  private static final java.util.List<String> READ_FILE_ERRORS =
-      java.util.List.of("FAILED_READ_FILE", "CANNOT_READ_FILE_FOOTER", "_LEGACY_ERROR_TEMP_2064");
+  private static final List<String> READ_FILE_ERRORS = List.of("FAILED_READ_FILE", "CANNOT_READ_FILE_FOOTER", "_LEGACY_ERROR_TEMP_2064");
 
   private FailureReport() {}
 

@@ -8,17 +8,11 @@ final class Dot {
   private Dot() {}
 
   static double compensated(double[] a, double[] b) {
-    double sum = 0;
-    double error = 0;
+    double[] acc = new double[2];
     for (int i = 0; i < a.length; i++) {
-      double p = a[i] * b[i];
-      double pError = Math.fma(a[i], b[i], -p);
-      double s = sum + p;
-      double z = s - sum;
-      error += ((sum - (s - z)) + (p - z)) + pError;
-      sum = s;
+      add(acc, a[i], b[i]);
     }
-    return sum + error;
+    return acc[0] + acc[1];
   }
 
   /** Adds {@code a * b} to the compensated dot product {@code acc = {sum, error}} (one step of {@link #compensated}). */

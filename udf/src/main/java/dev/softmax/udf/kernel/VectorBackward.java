@@ -104,7 +104,7 @@ final class VectorBackward {
     if (n == 0) {
       return;
     }
-    double[] s = VectorSoftmax.buffer(n);
+    double[] s = VectorSoftmax.scratch(n + 1);
     if (!VectorSoftmax.forwardUnrounded(z, t, s)) {
       java.util.Arrays.fill(out, Float.NaN);
       return;

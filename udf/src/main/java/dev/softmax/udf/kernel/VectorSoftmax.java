@@ -30,7 +30,8 @@ final class VectorSoftmax {
    */
   private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
 
-  private static double[] scratch(int length) {
+  /** This thread's buffer of at least {@code length} doubles. */
+  static double[] scratch(int length) {
     double[] buffer = SCRATCH.get();
     if (buffer.length < length) {
       buffer = new double[length];
@@ -86,30 +87,15 @@ final class VectorSoftmax {
     if (z.length == 0) {
       return;
     }
-    double m = max(z);
-    if (m != m || Double.isInfinite(m)) {
+    double[] e = scratch(z.length + 1);
+    if (!terms(z, t, e)) {
       java.util.Arrays.fill(out, Float.NaN);
       return;
     }
-    double[] e = scratch(z.length);
-    DoubleVector sum = DoubleVector.zero(LANES);
-    DoubleVector carry = sum;
+    DoubleVector total = DoubleVector.broadcast(LANES, e[z.length]);
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector v = (DoubleVector) FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
-      DoubleVector ej = term(v, m, t);
-      ej.intoArray(e, j);
-      DoubleVector y = ej.sub(carry);
-      DoubleVector s = sum.add(y);
-      carry = s.sub(sum).sub(y);
-      sum = s;
-    }
-    for (; j < z.length; j++) {
-      e[j] = term(z[j], m, t);
-    }
-    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, e, bound, z.length));
-    for (j = 0; j < bound; j += LANES.length()) {
       ((FloatVector) DoubleVector.fromArray(LANES, e, j).div(total)
           .convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, j);
     }
@@ -119,11 +105,31 @@ final class VectorSoftmax {
   }
 
   /**
-   * Float logits, probabilities kept in double: softmax(z / t) into {@code s[0..z.length)} (a
-   * per-thread buffer, {@link #scratch}), unrounded, for the backward pass from logits. False when
-   * the row has no valid softmax (then {@code s} is not written).
+   * Float logits, probabilities kept in double: softmax(z / t) into {@code s[0..z.length)} (at least
+   * one longer than {@code z}; {@link #scratch} gives such a buffer), unrounded, for the backward pass
+   * from logits. False when the row has no valid softmax (then {@code s} holds no probabilities).
    */
   static boolean forwardUnrounded(float[] z, double t, double[] s) {
+    if (!terms(z, t, s)) {
+      return false;
+    }
+    DoubleVector total = DoubleVector.broadcast(LANES, s[z.length]);
+    int bound = LANES.loopBound(z.length);
+    int j = 0;
+    for (; j < bound; j += LANES.length()) {
+      DoubleVector.fromArray(LANES, s, j).div(total).intoArray(s, j);
+    }
+    for (; j < z.length; j++) {
+      s[j] /= total.lane(0);
+    }
+    return true;
+  }
+
+  /**
+   * The terms exp((z_j - m) / t) of a float row into {@code e[0..n)} and their compensated sum into
+   * {@code e[n]}; false (nothing written) when the row has no valid softmax (NaN, +inf, all -inf).
+   */
+  private static boolean terms(float[] z, double t, double[] e) {
     double m = max(z);
     if (m != m || Double.isInfinite(m)) {
       return false;
@@ -134,28 +140,17 @@ final class VectorSoftmax {
     int j = 0;
     for (; j < bound; j += LANES.length()) {
       DoubleVector ej = term(widen(z, j), m, t);
-      ej.intoArray(s, j);
+      ej.intoArray(e, j);
       DoubleVector y = ej.sub(carry);
-      DoubleVector next = sum.add(y);
-      carry = next.sub(sum).sub(y);
-      sum = next;
+      DoubleVector s = sum.add(y);
+      carry = s.sub(sum).sub(y);
+      sum = s;
     }
     for (; j < z.length; j++) {
-      s[j] = term(z[j], m, t);
+      e[j] = term(z[j], m, t);
     }
-    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, s, bound, z.length));
-    for (j = 0; j < bound; j += LANES.length()) {
-      DoubleVector.fromArray(LANES, s, j).div(total).intoArray(s, j);
-    }
-    for (; j < z.length; j++) {
-      s[j] /= total.lane(0);
-    }
+    e[z.length] = total(sum, carry, e, bound, z.length);
     return true;
-  }
-
-  /** This thread's buffer of at least {@code length} doubles. */
-  static double[] buffer(int length) {
-    return scratch(length);
   }
 
   /**
@@ -331,11 +326,7 @@ final class VectorSoftmax {
 
   /** The lanes' compensated sums and the tail {@code e[from..to)}, summed with compensation. */
   private static double total(DoubleVector sum, DoubleVector carry, double[] e, int from, int to) {
-    double[] acc = new double[2];
-    for (int k = 0; k < LANES.length(); k++) {
-      kahan(acc, sum.lane(k));
-      kahan(acc, -carry.lane(k));
-    }
+    double[] acc = lanes(sum, carry);
     for (int j = from; j < to; j++) {
       kahan(acc, e[j]);
     }
