@@ -39,13 +39,14 @@ public final class Softmax {
     }
   }
 
-  /** Float rows: computed in double, rounded once. */
+  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
   public static void forward(float[] z, double t, float[] out) {
+    Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
     if (Kernels.VECTOR) {
       VectorSoftmax.forward(z, t, out);
     } else {
-      Rows.sameLength("logits", z.length, "output", out.length);
-      Rows.viaDouble(z, t, out, Softmax::scalarForward);
+      FloatKernels.forward(z, t, out);
     }
   }
 
@@ -75,13 +76,14 @@ public final class Softmax {
     }
   }
 
-  /** Float rows: computed in double, rounded once. */
+  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
   public static void logForward(float[] z, double t, float[] out) {
+    Rows.sameLength("logits", z.length, "output", out.length);
+    Temperature.check(t);
     if (Kernels.VECTOR) {
       VectorSoftmax.logForward(z, t, out);
     } else {
-      Rows.sameLength("logits", z.length, "output", out.length);
-      Rows.viaDouble(z, t, out, Softmax::scalarLogForward);
+      FloatKernels.logForward(z, t, out);
     }
   }
 

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * <p>With {@code J = diag(S) - S S^T} (symmetric), {@code dL/dz = J^T g = S * (g - <S, g>)}; with
  * a temperature T the chain rule adds a factor 1/T. No L x L matrix is formed ({@link Jacobian}
  * does that, as a reference). A row whose {@code <S, g>} is not finite (NaN or infinite inputs)
- * gives a NaN row. Float rows are widened to double and rounded once.
+ * gives a NaN row. Float rows are computed in plain double arithmetic and rounded once ({@link
+ * FloatKernels} says why that is enough).
  */
 public final class SoftmaxBackward {
   private SoftmaxBackward() {}
@@ -38,7 +39,7 @@ public final class SoftmaxBackward {
     }
   }
 
-  /** Float rows: computed in double, rounded once. */
+  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
   public static void fromProbs(float[] s, float[] g, double t, float[] out) {
     Rows.sameLength("probs", s.length, "grad", g.length);
     Rows.sameLength("probs", s.length, "output", out.length);
@@ -46,24 +47,7 @@ public final class SoftmaxBackward {
     if (Kernels.VECTOR) {
       VectorBackward.fromProbs(s, g, t, out);
     } else {
-      scalarFromProbs(s, g, t, out);
-    }
-  }
-
-  /** The scalar kernel on float rows, read in place (widened element by element, no copies). */
-  static void scalarFromProbs(float[] s, float[] g, double t, float[] out) {
-    double[] acc = new double[2];
-    for (int i = 0; i < s.length; i++) {
-      Dot.add(acc, s[i], g[i]);
-    }
-    double dot = acc[0] + acc[1];
-    if (!Double.isFinite(dot)) {
-      Arrays.fill(out, Float.NaN);
-      return;
-    }
-    for (int i = 0; i < s.length; i++) {
-      double v = s[i] * ((double) g[i] - dot);
-      out[i] = (float) (t == Temperature.NONE ? v : v / t);
+      FloatKernels.fromProbs(s, g, t, out);
     }
   }
 
@@ -71,12 +55,15 @@ public final class SoftmaxBackward {
   public static void fromLogits(double[] z, double[] g, double t, double[] out) {
     Rows.sameLength("logits", z.length, "grad", g.length);
     Rows.sameLength("logits", z.length, "output", out.length);
-    double[] s = new double[z.length];
-    Softmax.forward(z, t, s);
-    fromProbs(s, g, t, out);
+    Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromLogits(z, g, t, out);
+    } else {
+      scalarFromLogits(z, g, t, out);
+    }
   }
 
-  /** Float rows: S is kept in double, the result rounded once. */
+  /** Float rows: S kept in double, in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
   public static void fromLogits(float[] z, float[] g, double t, float[] out) {
     Rows.sameLength("logits", z.length, "grad", g.length);
     Rows.sameLength("logits", z.length, "output", out.length);
@@ -84,11 +71,11 @@ public final class SoftmaxBackward {
     if (Kernels.VECTOR) {
       VectorBackward.fromLogits(z, g, t, out);
     } else {
-      Rows.viaDouble(z, g, t, out, SoftmaxBackward::scalarFromLogits);
+      FloatKernels.fromLogits(z, g, t, out);
     }
   }
 
-  /** The scalar kernels from logits (double rows): the reference for the vector ones. */
+  /** The scalar kernel from logits (double rows): the reference for the vector one. */
   static void scalarFromLogits(double[] z, double[] g, double t, double[] out) {
     double[] s = new double[z.length];
     Softmax.scalarForward(z, t, s);

@@ -1,9 +1,7 @@
 package dev.softmax.udf.kernel;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,14 +13,15 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorBackward {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Float> HALF =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(LANES.vectorBitSize() / 2));
 
   private VectorBackward() {}
 
-  /** {@code out = S * (g - <S, g>) / t}; a NaN row when {@code <S, g>} is not finite. */
+  /**
+   * {@code out = S * (g - <S, g>) / t}; a NaN row when {@code <S, g>} is not finite. The row's length
+   * is {@code g}'s: {@code s} may be longer (a {@link Scratch} buffer).
+   */
   static void fromProbs(double[] s, double[] g, double t, double[] out) {
-    int n = s.length;
+    int n = g.length;
     int bound = LANES.loopBound(n);
     DoubleVector sum = DoubleVector.zero(LANES);
     DoubleVector error = sum;
@@ -57,95 +56,90 @@ final class VectorBackward {
     }
   }
 
-  /** Float rows: widened lane by lane, computed in double, each result rounded to float once. */
+  /** Double rows from logits: S in this thread's {@link Scratch} buffer, then {@link #fromProbs}. */
+  static void fromLogits(double[] z, double[] g, double t, double[] out) {
+    double[] s = Scratch.doubles(z.length);
+    if (VectorSoftmax.forwardInto(z, t, s)) {
+      fromProbs(s, g, t, out);
+    } else {
+      java.util.Arrays.fill(out, Double.NaN);
+    }
+  }
+
+  /**
+   * Float rows, in plain double arithmetic (see {@link FloatKernels}): the products of two floats
+   * are exact in double, summed in one partial sum per lane; each result rounded to float once.
+   */
   static void fromProbs(float[] s, float[] g, double t, float[] out) {
     int n = s.length;
     int bound = LANES.loopBound(n);
     DoubleVector sum = DoubleVector.zero(LANES);
-    DoubleVector error = sum;
     int i = 0;
     for (; i < bound; i += LANES.length()) {
-      DoubleVector a = widen(s, i);
-      DoubleVector b = widen(g, i);
-      // the product of two floats is exact in double: no product error term
-      DoubleVector p = a.mul(b);
-      DoubleVector next = sum.add(p);
-      DoubleVector z = next.sub(sum);
-      error = error.add(sum.sub(next.sub(z)).add(p.sub(z)));
-      sum = next;
+      sum = VectorSoftmax.widen(s, i).fma(VectorSoftmax.widen(g, i), sum);
     }
-    double[] acc = lanes(sum, error);
+    double dot = sum.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
-      Dot.add(acc, s[i], g[i]);
+      dot += (double) s[i] * g[i];
     }
-    double dot = acc[0] + acc[1];
     if (!Double.isFinite(dot)) {
       java.util.Arrays.fill(out, Float.NaN);
       return;
     }
-    DoubleVector d = DoubleVector.broadcast(LANES, dot);
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = widen(s, i).mul(widen(g, i).sub(d));
-      ((FloatVector) (t == Temperature.NONE ? v : v.div(t)).convertShape(VectorOperators.D2F, HALF, 0))
-          .intoArray(out, i);
+      DoubleVector v = VectorSoftmax.widen(s, i).mul(VectorSoftmax.widen(g, i).sub(dot));
+      VectorSoftmax.narrow(t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {
-      double v = s[i] * ((double) g[i] - dot);
+      double v = s[i] * (g[i] - dot);
       out[i] = (float) (t == Temperature.NONE ? v : v / t);
     }
   }
 
   /**
-   * Float rows from logits: S = softmax(z / t) kept in double in this thread's buffer, then the
-   * backward from S and the float gradient, each result rounded to float once.
+   * Float rows from logits, in plain double arithmetic (see {@link FloatKernels}): the terms e_j =
+   * exp(x_j) with their sum and <e, g> in one pass (the terms kept in this thread's {@link Scratch}
+   * buffer), then <S, g> = <e, g> / sum and S_j (g_j - <S, g>) / t with S_j = e_j / sum.
    */
   static void fromLogits(float[] z, float[] g, double t, float[] out) {
     int n = z.length;
-    if (n == 0) {
+    double m = VectorSoftmax.max(z);
+    if (FloatKernels.invalid(m, n, out)) {
       return;
     }
-    double[] s = VectorSoftmax.scratch(n + 1);
-    if (!VectorSoftmax.forwardUnrounded(z, t, s)) {
-      java.util.Arrays.fill(out, Float.NaN);
-      return;
-    }
+    double[] e = Scratch.doubles(n);
     int bound = LANES.loopBound(n);
     DoubleVector sum = DoubleVector.zero(LANES);
-    DoubleVector error = sum;
+    DoubleVector weighted = sum;
     int i = 0;
     for (; i < bound; i += LANES.length()) {
-      DoubleVector a = DoubleVector.fromArray(LANES, s, i);
-      DoubleVector b = widen(g, i);
-      DoubleVector p = a.mul(b);
-      DoubleVector pError = a.fma(b, p.neg());
-      DoubleVector next = sum.add(p);
-      DoubleVector zz = next.sub(sum);
-      error = error.add(sum.sub(next.sub(zz)).add(p.sub(zz))).add(pError);
-      sum = next;
+      DoubleVector ei = VectorSoftmax.shifted(VectorSoftmax.widen(z, i), m, t).lanewise(VectorOperators.EXP);
+      ei.intoArray(e, i);
+      sum = sum.add(ei);
+      weighted = ei.fma(VectorSoftmax.widen(g, i), weighted);
     }
-    double[] acc = lanes(sum, error);
+    double total = sum.reduceLanes(VectorOperators.ADD);
+    double dotE = weighted.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
-      Dot.add(acc, s[i], g[i]);
+      double x = z[i] - m;
+      e[i] = Math.exp(t == Temperature.NONE ? x : x / t);
+      total += e[i];
+      dotE += e[i] * g[i];
     }
-    double dot = acc[0] + acc[1];
+    double dot = dotE / total;
     if (!Double.isFinite(dot)) {
       java.util.Arrays.fill(out, Float.NaN);
       return;
     }
-    DoubleVector d = DoubleVector.broadcast(LANES, dot);
+    double scale = 1 / total;
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = DoubleVector.fromArray(LANES, s, i).mul(widen(g, i).sub(d));
-      ((FloatVector) (t == Temperature.NONE ? v : v.div(t)).convertShape(VectorOperators.D2F, HALF, 0))
-          .intoArray(out, i);
+      DoubleVector v = DoubleVector.fromArray(LANES, e, i).mul(scale).mul(VectorSoftmax.widen(g, i).sub(dot));
+      VectorSoftmax.narrow(t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {
-      double v = s[i] * ((double) g[i] - dot);
+      double v = e[i] * scale * (g[i] - dot);
       out[i] = (float) (t == Temperature.NONE ? v : v / t);
     }
-  }
-
-  private static DoubleVector widen(float[] x, int i) {
-    return (DoubleVector) FloatVector.fromArray(HALF, x, i).convertShape(VectorOperators.F2D, LANES, 0);
   }
 
   /** The lanes' sums, added with compensation into {sum, error}, and their errors. */

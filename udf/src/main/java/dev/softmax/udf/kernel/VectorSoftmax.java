@@ -23,23 +23,6 @@ final class VectorSoftmax {
 
   private VectorSoftmax() {}
 
-  /**
-   * Per-thread room for the unrounded terms of a float row. Allocating it per row cost as much as
-   * the whole computation (measured: 0.7 to 2.9 ns per element for 4096-element rows); a thread
-   * reuses its own buffer, sized to the widest row it has seen, and never shares it.
-   */
-  private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
-
-  /** This thread's buffer of at least {@code length} doubles. */
-  static double[] scratch(int length) {
-    double[] buffer = SCRATCH.get();
-    if (buffer.length < length) {
-      buffer = new double[length];
-      SCRATCH.set(buffer);
-    }
-    return buffer;
-  }
-
   static int lanes() {
     return LANES.length();
   }
@@ -47,13 +30,21 @@ final class VectorSoftmax {
   static void forward(double[] z, double t, double[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
+    forwardInto(z, t, out);
+  }
+
+  /**
+   * The forward pass into {@code out[0..z.length)} ({@code out} may be longer: a {@link Scratch}
+   * buffer); false, with that range set to NaN, when the row has no valid softmax.
+   */
+  static boolean forwardInto(double[] z, double t, double[] out) {
     if (z.length == 0) {
-      return;
+      return true;
     }
     double m = max(z);
     if (m != m || Double.isInfinite(m)) {
-      java.util.Arrays.fill(out, Double.NaN);
-      return;
+      java.util.Arrays.fill(out, 0, z.length, Double.NaN);
+      return false;
     }
     // a compensated (Kahan) sum in every lane; vectors stay in locals so they are never boxed
     DoubleVector sum = DoubleVector.zero(LANES);
@@ -71,86 +62,48 @@ final class VectorSoftmax {
     for (; j < z.length; j++) {
       out[j] = term(z[j], m, t);
     }
-    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, out, bound, out.length));
+    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, out, bound, z.length));
     for (j = 0; j < bound; j += LANES.length()) {
       DoubleVector.fromArray(LANES, out, j).div(total).intoArray(out, j);
     }
     for (; j < z.length; j++) {
       out[j] /= total.lane(0);
     }
+    return true;
   }
 
-  /** Float rows: read as floats and widened lane by lane, rounded to float once at the end. */
+  /**
+   * Float rows, in plain double arithmetic (see {@link FloatKernels} for why that keeps the float
+   * contract): read as floats and widened lane by lane, rounded to float once at the end.
+   */
   static void forward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
-    if (z.length == 0) {
-      return;
-    }
-    double[] e = scratch(z.length + 1);
-    if (!terms(z, t, e)) {
-      java.util.Arrays.fill(out, Float.NaN);
-      return;
-    }
-    DoubleVector total = DoubleVector.broadcast(LANES, e[z.length]);
-    int bound = LANES.loopBound(z.length);
-    int j = 0;
-    for (; j < bound; j += LANES.length()) {
-      ((FloatVector) DoubleVector.fromArray(LANES, e, j).div(total)
-          .convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, j);
-    }
-    for (; j < z.length; j++) {
-      out[j] = (float) (e[j] / total.lane(0));
-    }
-  }
-
-  /**
-   * Float logits, probabilities kept in double: softmax(z / t) into {@code s[0..z.length)} (at least
-   * one longer than {@code z}; {@link #scratch} gives such a buffer), unrounded, for the backward pass
-   * from logits. False when the row has no valid softmax (then {@code s} holds no probabilities).
-   */
-  static boolean forwardUnrounded(float[] z, double t, double[] s) {
-    if (!terms(z, t, s)) {
-      return false;
-    }
-    DoubleVector total = DoubleVector.broadcast(LANES, s[z.length]);
-    int bound = LANES.loopBound(z.length);
-    int j = 0;
-    for (; j < bound; j += LANES.length()) {
-      DoubleVector.fromArray(LANES, s, j).div(total).intoArray(s, j);
-    }
-    for (; j < z.length; j++) {
-      s[j] /= total.lane(0);
-    }
-    return true;
-  }
-
-  /**
-   * The terms exp((z_j - m) / t) of a float row into {@code e[0..n)} and their compensated sum into
-   * {@code e[n]}; false (nothing written) when the row has no valid softmax (NaN, +inf, all -inf).
-   */
-  private static boolean terms(float[] z, double t, double[] e) {
     double m = max(z);
-    if (m != m || Double.isInfinite(m)) {
-      return false;
+    if (FloatKernels.invalid(m, z.length, out)) {
+      return;
     }
+    double[] e = Scratch.doubles(z.length);
     DoubleVector sum = DoubleVector.zero(LANES);
-    DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector ej = term(widen(z, j), m, t);
+      DoubleVector ej = shifted(widen(z, j), m, t).lanewise(VectorOperators.EXP);
       ej.intoArray(e, j);
-      DoubleVector y = ej.sub(carry);
-      DoubleVector s = sum.add(y);
-      carry = s.sub(sum).sub(y);
-      sum = s;
+      sum = sum.add(ej);
+    }
+    double total = sum.reduceLanes(VectorOperators.ADD);
+    for (; j < z.length; j++) {
+      e[j] = Math.exp(shifted(z[j], m, t));
+      total += e[j];
+    }
+    double scale = 1 / total;
+    for (j = 0; j < bound; j += LANES.length()) {
+      narrow(DoubleVector.fromArray(LANES, e, j).mul(scale)).intoArray(out, j);
     }
     for (; j < z.length; j++) {
-      e[j] = term(z[j], m, t);
+      out[j] = (float) (e[j] * scale);
     }
-    e[z.length] = total(sum, carry, e, bound, z.length);
-    return true;
   }
 
   /**
@@ -195,46 +148,50 @@ final class VectorSoftmax {
     }
   }
 
-  /** Float rows: widened lane by lane, computed in double, rounded to float once. */
+  /** Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once. */
   static void logForward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
-    if (z.length == 0) {
-      return;
-    }
     double m = max(z);
-    if (m != m || Double.isInfinite(m)) {
-      java.util.Arrays.fill(out, Float.NaN);
+    if (FloatKernels.invalid(m, z.length, out)) {
       return;
     }
-    int arg = firstIndexOf(z, (float) m);
+    int arg = FloatKernels.firstIndexOf(z, (float) m);
     DoubleVector sum = DoubleVector.zero(LANES);
-    DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector y = withoutLane(term(widen(z, j), m, t), arg - j).sub(carry);
-      DoubleVector s = sum.add(y);
-      carry = s.sub(sum).sub(y);
-      sum = s;
+      sum = sum.add(withoutLane(shifted(widen(z, j), m, t).lanewise(VectorOperators.EXP), arg - j));
     }
-    double[] acc = lanes(sum, carry);
+    double rest = sum.reduceLanes(VectorOperators.ADD);
     for (; j < z.length; j++) {
-      if (j != arg) {
-        kahan(acc, term(z[j], m, t));
-      }
+      rest += j == arg ? 0 : Math.exp(shifted(z[j], m, t));
     }
-    double logSum = Math.log1p(acc[0] - acc[1]);
+    double logSum = Math.log1p(rest);
     for (j = 0; j < bound; j += LANES.length()) {
-      ((FloatVector) shiftedMinus(widen(z, j), m, t, logSum).convertShape(VectorOperators.D2F, HALF, 0))
-          .intoArray(out, j);
+      narrow(shifted(widen(z, j), m, t).sub(logSum)).intoArray(out, j);
     }
     for (; j < z.length; j++) {
-      out[j] = (float) shiftedMinus(z[j], m, t, logSum);
+      out[j] = (float) (shifted(z[j], m, t) - logSum);
     }
   }
 
-  private static DoubleVector widen(float[] z, int j) {
+  /** (z - m) / t in every lane, plain double; -inf where masked. */
+  static DoubleVector shifted(DoubleVector z, double m, double t) {
+    DoubleVector d = z.sub(m);
+    return t == Temperature.NONE ? d : d.div(t);
+  }
+
+  private static double shifted(float z, double m, double t) {
+    return t == Temperature.NONE ? z - m : (z - m) / t;
+  }
+
+  /** Double lanes rounded to float. */
+  static FloatVector narrow(DoubleVector v) {
+    return (FloatVector) v.convertShape(VectorOperators.D2F, HALF, 0);
+  }
+
+  static DoubleVector widen(float[] z, int j) {
     return (DoubleVector) FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
   }
 
@@ -257,20 +214,12 @@ final class VectorSoftmax {
     return j;
   }
 
-  private static int firstIndexOf(float[] z, float m) {
-    int j = 0;
-    while (z[j] != m) {
-      j++;
-    }
-    return j;
-  }
-
   /**
    * {@code v} with lane {@code lane} set to 0 when it is a lane of this vector: the maximum's term,
    * left out of the sum so that log1p of the others keeps their full precision (the sum with the 1
    * in it would carry them to only about an ulp of 1).
    */
-  private static DoubleVector withoutLane(DoubleVector v, int lane) {
+  static DoubleVector withoutLane(DoubleVector v, int lane) {
     return lane >= 0 && lane < LANES.length() ? v.blend(0.0, VectorMask.fromLong(LANES, 1L << lane)) : v;
   }
 
@@ -342,7 +291,7 @@ final class VectorSoftmax {
   }
 
   /** The maximum, NaN when any element is NaN (Math.max semantics in every lane). */
-  private static double max(float[] z) {
+  static double max(float[] z) {
     int bound = WIDE.loopBound(z.length);
     FloatVector m = FloatVector.broadcast(WIDE, Float.NEGATIVE_INFINITY);
     int j = 0;

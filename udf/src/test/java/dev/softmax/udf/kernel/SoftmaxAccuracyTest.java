@@ -15,9 +15,9 @@ class SoftmaxAccuracyTest {
   static final java.util.Map<String, RowKernels.OfDouble> KERNELS = java.util.Map.of(
       "scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
 
-  /** Both float forward kernels: widened to double for the scalar one, lane by lane for the vector one. */
+  /** Both float forward kernels. */
   static final java.util.Map<String, RowKernels.OfFloat> FLOAT_KERNELS = java.util.Map.of(
-      "scalar", (z, t, out) -> Rows.viaDouble(z, t, out, Softmax::scalarForward),
+      "scalar", FloatKernels::forward,
       "vector", VectorSoftmax::forward);
 
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")

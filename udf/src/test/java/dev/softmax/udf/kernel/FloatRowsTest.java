@@ -1,0 +1,187 @@
+package dev.softmax.udf.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The float kernels compute in plain double arithmetic (no double-double, no compensated sums):
+ * {@link FloatKernels} derives how far from the exact value a result may be before its one rounding
+ * to float. This holds both the scalar and the vector kernels to that derivation against the
+ * double-double {@link Reference}: every float result is within half a float ulp of the exact value
+ * plus the derived bound, a bound thousands of times tighter than a float ulp at these widths.
+ * Computing in float arithmetic, or losing a term, fails it.
+ */
+class FloatRowsTest {
+  private static final double U = 0x1p-53;
+
+  /** A kernel of each kind, with its number of partial sums k. */
+  private record Kind(int k, RowKernels.OfFloat forward, RowKernels.OfFloat log,
+      RowKernels.PairOfFloat fromProbs, RowKernels.PairOfFloat fromLogits) {}
+
+  private static final Map<String, Kind> KINDS = Map.of(
+      "scalar", new Kind(2, FloatKernels::forward, FloatKernels::logForward, FloatKernels::fromProbs,
+          FloatKernels::fromLogits),
+      "vector", new Kind(VectorSoftmax.lanes(), VectorSoftmax::forward, VectorSoftmax::logForward,
+          VectorBackward::fromProbs, VectorBackward::fromLogits));
+
+  private static final double[] TEMPERATURES = {1.0, 0.37, 4.0};
+
+  @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
+  @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
+  void forwardIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+    float[] z = RandomRows.toFloats(RandomRows.logits(width, scale, seed));
+    for (double t : TEMPERATURES) {
+      DoubleDouble[] exact = Reference.softmax(RandomRows.toDoubles(z), t);
+      double[] x = shifted(z, t);
+      for (var kind : KINDS.entrySet()) {
+        float[] s = new float[width];
+        kind.getValue().forward().apply(z, t, s);
+        double sums = sums(width, kind.getValue().k()) + 6 * Math.log(width + 1);
+        for (int j = 0; j < width; j++) {
+          double bound = (sums + 2 * finite(x[j]) + 16) * U * Math.abs(exact[j].value());
+          assertRoundedOnce(s[j], exact[j], bound, kind.getKey() + " forward, seed " + seed + ", T " + t, j);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
+  @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
+  void logSoftmaxIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+    float[] z = RandomRows.toFloats(RandomRows.logits(width, scale, seed));
+    for (double t : TEMPERATURES) {
+      DoubleDouble[] exact = Reference.logSoftmax(RandomRows.toDoubles(z), t);
+      double[] x = shifted(z, t);
+      // the mean |x| of the terms log1p sums (all but the maximum's), weighted by the terms
+      int arg = argMax(x);
+      double weighted = 0;
+      double rest = 0;
+      for (int j = 0; j < width; j++) {
+        if (j != arg && x[j] != Double.NEGATIVE_INFINITY) {
+          weighted += Math.abs(x[j]) * Math.exp(x[j]);
+          rest += Math.exp(x[j]);
+        }
+      }
+      double meanAbs = rest > 0 ? weighted / rest : 0;
+      for (var kind : KINDS.entrySet()) {
+        float[] y = new float[width];
+        kind.getValue().log().apply(z, t, y);
+        double bound = (1.5 * (sums(width, kind.getValue().k()) + 2 + 2 * meanAbs) + 8) * U;
+        for (int j = 0; j < width; j++) {
+          String what = kind.getKey() + " log_softmax, seed " + seed + ", T " + t;
+          if (z[j] == Float.NEGATIVE_INFINITY) {
+            assertThat(y[j]).as("%s, index %d", what, j).isEqualTo(Float.NEGATIVE_INFINITY);
+          } else {
+            assertRoundedOnce(y[j], exact[j], bound * Math.abs(exact[j].value()), what, j);
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
+  @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
+  void backwardFromProbsIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+    float[] s = RandomRows.toFloats(probabilities(RandomRows.logits(width, scale, seed)));
+    float[] g = RandomRows.toFloats(RandomRows.grads(width, seed));
+    double[] sd = RandomRows.toDoubles(s);
+    double[] gd = RandomRows.toDoubles(g);
+    for (double t : TEMPERATURES) {
+      DoubleDouble[] exact = Reference.backward(Reference.exact(sd), gd, t);
+      double[] scaleOf = Reference.backwardScale(sd, gd, t);
+      for (var kind : KINDS.entrySet()) {
+        float[] dz = new float[width];
+        kind.getValue().fromProbs().apply(s, g, t, dz);
+        double factor = (sums(width, kind.getValue().k()) + 4) * U;
+        for (int i = 0; i < width; i++) {
+          assertRoundedOnce(dz[i], exact[i], factor * scaleOf[i], kind.getKey() + " from probs, seed " + seed + ", T " + t, i);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
+  @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
+  void backwardFromLogitsIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+    float[] z = RandomRows.toFloats(RandomRows.logits(width, scale, seed));
+    float[] g = RandomRows.toFloats(RandomRows.grads(width, seed));
+    double[] gd = RandomRows.toDoubles(g);
+    for (double t : TEMPERATURES) {
+      DoubleDouble[] probs = Reference.softmax(RandomRows.toDoubles(z), t);
+      DoubleDouble[] exact = Reference.backward(probs, gd, t);
+      double[] sd = new double[width];
+      for (int j = 0; j < width; j++) {
+        sd[j] = probs[j].value();
+      }
+      double[] scaleOf = Reference.backwardScale(sd, gd, t);
+      double[] x = shifted(z, t);
+      double maxAbs = 0;
+      for (double v : x) {
+        maxAbs = Math.max(maxAbs, finite(v));
+      }
+      for (var kind : KINDS.entrySet()) {
+        float[] dz = new float[width];
+        kind.getValue().fromLogits().apply(z, g, t, dz);
+        double sums = 2 * sums(width, kind.getValue().k()) + 6 * Math.log(width + 1) + 2 * maxAbs;
+        for (int i = 0; i < width; i++) {
+          double bound = (sums + 2 * finite(x[i]) + 32) * U * scaleOf[i];
+          assertRoundedOnce(dz[i], exact[i], bound, kind.getKey() + " from logits, seed " + seed + ", T " + t, i);
+        }
+      }
+    }
+  }
+
+  /**
+   * A float rounded to nearest from a double within {@code bound} of the exact value is within half
+   * its ulp plus {@code bound} of it.
+   */
+  private static void assertRoundedOnce(float actual, DoubleDouble exact, double bound, String what, int index) {
+    assertThat(Math.abs(exact.errorOf(actual)))
+        .as("%s, index %d: got %s, exact %s, bound %s beyond half an ulp", what, index, actual, exact.value(), bound)
+        .isLessThanOrEqualTo(Math.ulp(actual) / 2.0 + bound);
+  }
+
+  /** The error of n terms summed in k partial sums, then those summed: n/k + k (in u). */
+  private static double sums(int n, int k) {
+    return Math.ceil((double) n / k) + k;
+  }
+
+  /** (z - m) / t as the tests see it, to size the bounds. */
+  private static double[] shifted(float[] z, double t) {
+    double m = Double.NEGATIVE_INFINITY;
+    for (float v : z) {
+      m = Math.max(m, v);
+    }
+    double[] x = new double[z.length];
+    for (int j = 0; j < z.length; j++) {
+      x[j] = (z[j] - m) / t;
+    }
+    return x;
+  }
+
+  /** |x|, or 0 for a masked entry (its term is exactly 0). */
+  private static double finite(double x) {
+    return Double.isFinite(x) ? Math.abs(x) : 0;
+  }
+
+  private static int argMax(double[] x) {
+    int arg = 0;
+    for (int j = 1; j < x.length; j++) {
+      arg = x[j] > x[arg] ? j : arg;
+    }
+    return arg;
+  }
+
+  /** Softmax of a row, from the reference, as doubles: probabilities to round to float. */
+  private static double[] probabilities(double[] z) {
+    DoubleDouble[] s = Reference.softmax(z, 1.0);
+    double[] p = new double[z.length];
+    for (int j = 0; j < z.length; j++) {
+      p[j] = s[j].value();
+    }
+    return p;
+  }
+}
