@@ -2,6 +2,10 @@
 # Benchmarks anyone can rerun (not part of the test run):
 #   scripts/bench.sh --quick    about 5 minutes: 100k x 256 rows, 3 runs each, short JMH
 #   scripts/bench.sh [--full]   longer: 400k x 256 rows, 5 runs each, scaling series, longer JMH
+#   scripts/bench.sh --processes  about 15 minutes: 400k x 256 rows (BENCH_ROWS); the identity copy and
+#                               the four jobs (forward, forward --log, backward from probs, from logits),
+#                               each a process of its own launched as run-local.sh launches the job,
+#                               3 interleaved rounds after a warm-up round; writes out/bench/processes.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
 #                               its peak RSS; writes out/bench/scale.md
@@ -14,7 +18,8 @@ case "${1:-}" in
   --quick) mode=quick ;;
   --full|"") mode=full ;;
   --scale) mode=scale ;;
-  *) echo "usage: scripts/bench.sh [--quick|--full|--scale]" >&2; exit 2 ;;
+  --processes) mode=processes ;;
+  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--scale]" >&2; exit 2 ;;
 esac
 if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' \
       -newer "$JOB_BUILD/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$JOB_BUILD/test-classpath.txt" ]]; then
@@ -61,8 +66,77 @@ scale_series() {
   cat "$out"
 }
 
+# The identity copy (dev.softmax.job.bench.ParquetCopy) launched as run-local.sh launches the job.
+copy_process() {
+  spark_java -Xmx"${DRIVER_MEMORY:-4g}" -cp "$JOB_BUILD/test-classes:$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" \
+    org.apache.spark.deploy.SparkSubmit --properties-file "$ROOT/conf/spark-defaults.conf" \
+    --master "${SPARK_MASTER:-local[*]}" --class dev.softmax.job.bench.ParquetCopy "$APP_JAR" "$@"
+}
+
+# Whole processes, interleaved: each job against the identity copy of its input, medians of 3 rounds.
+processes() {
+  local dir="$BENCH_DIR/processes" rows="${BENCH_ROWS:-400000}" out="$BENCH_DIR/processes.md"
+  mkdir -p "$dir"
+  : > "$dir/runs.log"
+  : > "$dir/times.txt"
+  local in="$dir/logits" probs="$dir/probs"
+  export SOFTMAX_NO_BUILD=1
+  echo "== processes: generating $rows x 256 (logits and grad)" >&2
+  "$ROOT/scripts/run-local.sh" generate --output "$in" --rows "$rows" --width 256 --partitions 8 --grad \
+    --mode overwrite >> "$dir/runs.log" 2>&1
+  "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$probs" --mode overwrite >> "$dir/runs.log" 2>&1
+  local variants=("copy (logits, grad)" "copy (probs, grad)" "forward" "forward --log" "backward from probs"
+    "backward from logits")
+  for round in 0 1 2 3; do
+    for v in "${variants[@]}"; do
+      local start end
+      start=$(date +%s.%N)
+      case "$v" in
+        "copy (logits, grad)") copy_process "$in" "$dir/copy" ;;
+        "copy (probs, grad)") copy_process "$probs" "$dir/copy_probs" ;;
+        forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
+        "forward --log") "$ROOT/scripts/run-local.sh" forward --log --input "$in" --output "$dir/forward_log" --mode overwrite ;;
+        "backward from probs") "$ROOT/scripts/run-local.sh" backward --input "$probs" --output "$dir/backward" --mode overwrite ;;
+        "backward from logits") "$ROOT/scripts/run-local.sh" backward --input "$in" --logits-col logits \
+          --output "$dir/backward_logits" --mode overwrite ;;
+      esac >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
+      end=$(date +%s.%N)
+      # round 0 warms the page cache and the disk
+      [[ $round -eq 0 ]] || awk -v v="$v" -v s="$start" -v e="$end" 'BEGIN {printf "%s|%.2f\n", v, e - s}' >> "$dir/times.txt"
+      echo "round $round: $v done" >&2
+    done
+  done
+  awk -F'|' -v rows="$rows" -v machine="$(cat "$BENCH_DIR/machine.txt")" '
+    { t[$1] = t[$1] (t[$1] == "" ? "" : ", ") $2; v[$1, n[$1]++] = $2; if (!($1 in seen)) { seen[$1] = 1; order[k++] = $1 } }
+    function median(name,   i, j, a, c, x) {
+      c = n[name]; for (i = 0; i < c; i++) a[i] = v[name, i]
+      for (i = 1; i < c; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return c % 2 ? a[int(c / 2)] : (a[c / 2 - 1] + a[c / 2]) / 2
+    }
+    END {
+      printf "Whole processes (scripts/bench.sh --processes): %d rows x 256 float32 (+ grad), local[*], each command a process of its own launched as run-local.sh launches the job (times include JVM and Spark start); medians of %d interleaved rounds after a warm-up round; %s\n\n", rows, n[order[0]], machine
+      print "| command | median s | runs (s) |"
+      print "| --- | ---: | --- |"
+      for (i = 0; i < k; i++) printf "| %s | %.2f | %s |\n", order[i], median(order[i]), t[order[i]]
+      print ""
+      print "| ratio | value | target |"
+      print "| --- | ---: | --- |"
+      c = median("copy (logits, grad)"); p = median("copy (probs, grad)")
+      printf "| forward / copy | %.2fx | <= 1.05x |\n", median("forward") / c
+      printf "| forward --log / copy | %.2fx | <= 1.05x |\n", median("forward --log") / c
+      printf "| backward from probs / copy of its input | %.2fx | <= 1.05x |\n", median("backward from probs") / p
+      printf "| backward from logits / copy of its input | %.2fx | <= 1.05x |\n", median("backward from logits") / c
+    }' "$dir/times.txt" > "$out"
+  cat "$out"
+  rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward*
+}
+
 if [[ $mode == scale ]]; then
   scale_series
+  exit
+fi
+if [[ $mode == processes ]]; then
+  processes
   exit
 fi
 

@@ -13,15 +13,26 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link KernelBenchmark} and prints ns per element as a Markdown table.
- * {@code KernelBench quick|full}: quick is one fork of short iterations (about a minute), full
- * two forks of 1 s iterations (about ten minutes).
+ * Runs {@link KernelBenchmark} twice, with the vector kernels and with the scalar fallback, and
+ * prints ns per element as two Markdown tables.
+ * {@code KernelBench quick|full}: quick is one fork of short iterations (about two minutes),
+ * full two forks of 1 s iterations (about twenty minutes).
  */
 public final class KernelBench {
   private KernelBench() {}
 
   public static void main(String[] args) throws RunnerException {
     boolean full = args.length > 0 && args[0].equals("full");
+    StringBuilder md = new StringBuilder();
+    md.append(table(full, Kernels.name(), new String[0]));
+    // the fallback executors run without the Vector API module, forced here in the same JVM
+    md.append('\n').append(table(full, "scalar (the fallback without jdk.incubator.vector; forced with"
+        + " -Dsoftmax.kernel=scalar)", new String[] {"-Dsoftmax.kernel=scalar"}));
+    System.out.println(md);
+  }
+
+  /** One JMH run of every kernel, with {@code extra} JVM options, as a Markdown table. */
+  private static String table(boolean full, String kernel, String[] extra) throws RunnerException {
     ChainedOptionsBuilder options = new OptionsBuilder()
         .include(KernelBenchmark.class.getSimpleName())
         .forks(full ? 2 : 1)
@@ -29,7 +40,8 @@ public final class KernelBench {
         .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
         .measurementIterations(full ? 4 : 3)
         .measurementTime(TimeValue.milliseconds(full ? 1000 : 300))
-        .jvmArgsPrepend(jvmArgs());
+        .jvmArgsPrepend(jvmArgs())
+        .jvmArgsAppend(extra);
     Collection<RunResult> results = new Runner(options.build()).run();
 
     Map<String, Map<Integer, Double>> table = new TreeMap<>();
@@ -39,8 +51,7 @@ public final class KernelBench {
       table.computeIfAbsent(name, k -> new TreeMap<>()).put(width, r.getPrimaryResult().getScore() / width);
     }
     StringBuilder md = new StringBuilder();
-    md.append("Kernel ns per element (JMH average time per row / L; forward kernel: ")
-        .append(Kernels.name()).append(")\n\n| kernel |");
+    md.append("Kernel ns per element (JMH average time per row / L; kernel: ").append(kernel).append(")\n\n| kernel |");
     Map<Integer, Double> any = table.values().iterator().next();
     any.keySet().forEach(w -> md.append(" L = ").append(w).append(" |"));
     md.append("\n| --- |");
@@ -51,7 +62,7 @@ public final class KernelBench {
       byWidth.values().forEach(ns -> md.append(String.format(Locale.ROOT, " %.2f |", ns)));
       md.append('\n');
     });
-    System.out.println(md);
+    return md.toString();
   }
 
   /** The forked JVMs get the same options as this one (the Vector API module among them). */
