@@ -202,18 +202,10 @@ final class FloatKernels {
     return max;
   }
 
+  /** The first index of {@code m} in {@code x}: the maximum whose own term (exactly 1) log1p leaves out. */
   private static int firstIndexOf(double[] x, double m) {
     int j = 0;
     while (x[j] != m) {
-      j++;
-    }
-    return j;
-  }
-
-  /** The first index of {@code m} in {@code z}: the maximum whose own term (exactly 1) log1p leaves out. */
-  static int firstIndexOf(float[] z, float m) {
-    int j = 0;
-    while (z[j] != m) {
       j++;
     }
     return j;
