@@ -154,6 +154,33 @@ final class FloatKernels {
     narrow(w, 1 / sum / t, out);
   }
 
+  /** The log-softmax backward, {@code (g - exp(y) * sum(g)) / t}, from float log-probabilities and gradient. */
+  static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
+    int n = y.length;
+    double[] w = Scratch.doubles(2 * n);
+    widened(y, w, 0);
+    widened(g, w, n);
+    double sum0 = 0;
+    double sum1 = 0;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      sum0 += w[n + i];
+      sum1 += w[n + i + 1];
+    }
+    if (i < n) {
+      sum0 += w[n + i];
+    }
+    double sum = sum0 + sum1;
+    if (!Double.isFinite(sum)) {
+      Arrays.fill(out, Float.NaN);
+      return;
+    }
+    for (i = 0; i < n; i++) {
+      w[i] = w[n + i] - Math.exp(w[i]) * sum;
+    }
+    narrow(w, 1 / t, out);
+  }
+
   /**
    * {@code x} widened into {@code w[from..from + x.length)}. Conversions get loops of their own,
    * which the JIT vectorizes: a loop that mixed float loads or stores with double arithmetic ran

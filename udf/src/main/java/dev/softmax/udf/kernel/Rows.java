@@ -18,20 +18,6 @@ final class Rows {
     }
   }
 
-  /** Float rows through a double kernel: widened, computed in double, rounded once. */
-  static void viaDouble(float[] x, double t, float[] out, RowKernels.OfDouble kernel) {
-    double[] y = new double[out.length];
-    kernel.apply(widen(x), t, y);
-    narrow(y, out);
-  }
-
-  /** Float row pairs through a double kernel: widened, computed in double, rounded once. */
-  static void viaDouble(float[] a, float[] b, double t, float[] out, RowKernels.PairOfDouble kernel) {
-    double[] y = new double[out.length];
-    kernel.apply(widen(a), widen(b), t, y);
-    narrow(y, out);
-  }
-
   static void sameLength(String what, int a, String other, int b) {
     if (a != b) {
       throw new IllegalArgumentException(

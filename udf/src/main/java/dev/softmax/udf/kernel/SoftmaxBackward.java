@@ -90,6 +90,15 @@ public final class SoftmaxBackward {
     Rows.sameLength("log_probs", y.length, "grad", g.length);
     Rows.sameLength("log_probs", y.length, "output", out.length);
     Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromLogProbs(y, g, t, out);
+    } else {
+      scalarFromLogProbs(y, g, t, out);
+    }
+  }
+
+  /** The scalar log-softmax backward (double rows): the reference for the vector one. */
+  static void scalarFromLogProbs(double[] y, double[] g, double t, double[] out) {
     double sum = Dot.sum(g);
     if (!Double.isFinite(sum)) {
       Arrays.fill(out, Double.NaN);
@@ -101,10 +110,15 @@ public final class SoftmaxBackward {
     }
   }
 
-  /** Float rows: computed in double, rounded once. */
+  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
   public static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
     Rows.sameLength("log_probs", y.length, "grad", g.length);
     Rows.sameLength("log_probs", y.length, "output", out.length);
-    Rows.viaDouble(y, g, t, out, SoftmaxBackward::fromLogProbs);
+    Temperature.check(t);
+    if (Kernels.VECTOR) {
+      VectorBackward.fromLogProbs(y, g, t, out);
+    } else {
+      FloatKernels.fromLogProbs(y, g, t, out);
+    }
   }
 }

@@ -142,6 +142,72 @@ final class VectorBackward {
     }
   }
 
+  /**
+   * The log-softmax backward on double rows: {@code (g - exp(y) * sum(g)) / t}, the sum of g
+   * compensated in every lane (as the scalar kernel's {@link Dot#sum}), the lanes then added with
+   * the same compensation. A NaN row when the sum is not finite.
+   */
+  static void fromLogProbs(double[] y, double[] g, double t, double[] out) {
+    int n = y.length;
+    int bound = LANES.loopBound(n);
+    DoubleVector sum = DoubleVector.zero(LANES);
+    DoubleVector error = sum;
+    int i = 0;
+    for (; i < bound; i += LANES.length()) {
+      DoubleVector v = DoubleVector.fromArray(LANES, g, i);
+      DoubleVector next = sum.add(v);
+      DoubleVector z = next.sub(sum);
+      error = error.add(sum.sub(next.sub(z)).add(v.sub(z)));
+      sum = next;
+    }
+    double[] acc = lanes(sum, error);
+    for (; i < n; i++) {
+      Dot.add(acc, g[i], 1.0);
+    }
+    double total = acc[0] + acc[1];
+    if (!Double.isFinite(total)) {
+      java.util.Arrays.fill(out, Double.NaN);
+      return;
+    }
+    for (i = 0; i < bound; i += LANES.length()) {
+      DoubleVector v = DoubleVector.fromArray(LANES, g, i)
+          .sub(DoubleVector.fromArray(LANES, y, i).lanewise(VectorOperators.EXP).mul(total));
+      (t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
+    }
+    for (; i < n; i++) {
+      double v = g[i] - Math.exp(y[i]) * total;
+      out[i] = t == Temperature.NONE ? v : v / t;
+    }
+  }
+
+  /** The log-softmax backward on float rows, in plain double arithmetic (see {@link FloatKernels}). */
+  static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
+    int n = y.length;
+    int bound = LANES.loopBound(n);
+    DoubleVector sum = DoubleVector.zero(LANES);
+    int i = 0;
+    for (; i < bound; i += LANES.length()) {
+      sum = sum.add(VectorSoftmax.widen(g, i));
+    }
+    double total = sum.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      total += g[i];
+    }
+    if (!Double.isFinite(total)) {
+      java.util.Arrays.fill(out, Float.NaN);
+      return;
+    }
+    for (i = 0; i < bound; i += LANES.length()) {
+      DoubleVector v = VectorSoftmax.widen(g, i)
+          .sub(VectorSoftmax.widen(y, i).lanewise(VectorOperators.EXP).mul(total));
+      VectorSoftmax.narrow(t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
+    }
+    for (; i < n; i++) {
+      double v = g[i] - Math.exp(y[i]) * total;
+      out[i] = (float) (t == Temperature.NONE ? v : v / t);
+    }
+  }
+
   /** The lanes' sums, added with compensation into {sum, error}, and their errors. */
   private static double[] lanes(DoubleVector sum, DoubleVector error) {
     double[] acc = new double[2];

@@ -27,10 +27,12 @@ public class KernelBenchmark {
   private float[] zf;
   private float[] gf;
   private float[] sf;
+  private float[] yf;
   private float[] outF;
   private double[] zd;
   private double[] gd;
   private double[] sd;
+  private double[] yd;
   private double[] outD;
 
   @Setup
@@ -50,6 +52,10 @@ public class KernelBenchmark {
     sd = new double[width];
     Softmax.forward(zf, 1.0, sf);
     Softmax.forward(zd, 1.0, sd);
+    yf = new float[width];
+    yd = new double[width];
+    Softmax.logForward(zf, 1.0, yf);
+    Softmax.logForward(zd, 1.0, yd);
     outF = new float[width];
     outD = new double[width];
   }
@@ -99,6 +105,18 @@ public class KernelBenchmark {
   @Benchmark
   public double[] backwardFromLogitsDouble() {
     SoftmaxBackward.fromLogits(zd, gd, 1.0, outD);
+    return outD;
+  }
+
+  @Benchmark
+  public float[] logBackwardFloat() {
+    SoftmaxBackward.fromLogProbs(yf, gf, 1.0, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] logBackwardDouble() {
+    SoftmaxBackward.fromLogProbs(yd, gd, 1.0, outD);
     return outD;
   }
 }

@@ -19,13 +19,13 @@ class FloatRowsTest {
 
   /** A kernel of each kind, with its number of partial sums k. */
   private record Kind(int k, RowKernels.OfFloat forward, RowKernels.OfFloat log,
-      RowKernels.PairOfFloat fromProbs, RowKernels.PairOfFloat fromLogits) {}
+      RowKernels.PairOfFloat fromProbs, RowKernels.PairOfFloat fromLogits, RowKernels.PairOfFloat fromLogProbs) {}
 
   private static final Map<String, Kind> KINDS = Map.of(
       "scalar", new Kind(2, FloatKernels::forward, FloatKernels::logForward, FloatKernels::fromProbs,
-          FloatKernels::fromLogits),
+          FloatKernels::fromLogits, FloatKernels::fromLogProbs),
       "vector", new Kind(VectorSoftmax.lanes(), VectorSoftmax::forward, VectorSoftmax::logForward,
-          VectorBackward::fromProbs, VectorBackward::fromLogits));
+          VectorBackward::fromProbs, VectorBackward::fromLogits, VectorBackward::fromLogProbs));
 
   private static final double[] TEMPERATURES = {1.0, 0.37, 4.0};
 
@@ -129,6 +129,42 @@ class FloatRowsTest {
         for (int i = 0; i < width; i++) {
           double bound = (sums + 2 * finite(x[i]) + 32) * U * scaleOf[i];
           assertRoundedOnce(dz[i], exact[i], bound, kind.getKey() + " from logits, seed " + seed + ", T " + t, i);
+        }
+      }
+    }
+  }
+
+  /**
+   * The log-softmax backward (g - exp(y) sum(g)) / t: the sum of n floats in k partial sums is within
+   * (n/k + k) u of the sum of |g_j|, exp and the three operations after it add a few u, all on the
+   * scale (|g_i| + exp(y_i) sum_j |g_j|) / t.
+   */
+  @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
+  @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
+  void logSoftmaxBackwardIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+    DoubleDouble[] logProbs = Reference.logSoftmax(RandomRows.logits(width, scale, seed), 1.0);
+    float[] y = new float[width];
+    for (int j = 0; j < width; j++) {
+      y[j] = (float) logProbs[j].value();
+    }
+    float[] g = RandomRows.toFloats(RandomRows.grads(width, seed));
+    DoubleDouble sum = DoubleDouble.ZERO;
+    double abs = 0;
+    for (float v : g) {
+      sum = sum.plus(DoubleDouble.of(v));
+      abs += Math.abs(v);
+    }
+    for (double t : TEMPERATURES) {
+      for (var kind : KINDS.entrySet()) {
+        float[] dz = new float[width];
+        kind.getValue().fromLogProbs().apply(y, g, t, dz);
+        double factor = (sums(width, kind.getValue().k()) + 8) * U;
+        for (int i = 0; i < width; i++) {
+          DoubleDouble p = DoubleDouble.exp(DoubleDouble.of(y[i]));
+          DoubleDouble exact = DoubleDouble.of(g[i]).minus(p.times(sum)).dividedBy(DoubleDouble.of(t));
+          double scaleOf = (Math.abs(g[i]) + p.value() * abs) / t;
+          assertRoundedOnce(dz[i], exact, factor * scaleOf, kind.getKey() + " log_softmax backward, seed " + seed
+              + ", T " + t, i);
         }
       }
     }

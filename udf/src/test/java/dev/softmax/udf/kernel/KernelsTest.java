@@ -127,6 +127,15 @@ class KernelsTest {
         assertCloseFloats(row + " from logits float", scalarF, vectorF, s, g, sums);
         SoftmaxBackward.scalarFromLogits(z, g, t, scalar);
         VectorBackward.fromLogits(z, g, t, vector);
+        double[] y = new double[n];
+        Softmax.scalarLogForward(z, t, y);
+        SoftmaxBackward.scalarFromLogProbs(y, g, t, scalar);
+        VectorBackward.fromLogProbs(y, g, t, vector);
+        assertCloseAbsolute(row + " from log-probs", scalar, vector, s, g, 8);
+        float[] yf = RandomRows.toFloats(y);
+        FloatKernels.fromLogProbs(yf, gf, t, scalarF);
+        VectorBackward.fromLogProbs(yf, gf, t, vectorF);
+        assertCloseFloats(row + " from log-probs float", scalarF, vectorF, s, g, sums);
         // S differs by a few ulps between the two forward kernels: each is held to the double
         // backward's contract, (2 ceil(log2 L) + 4) u of the scale, so within twice that of each other
         assertCloseAbsolute(row + " from logits", scalar, vector, s, g,
