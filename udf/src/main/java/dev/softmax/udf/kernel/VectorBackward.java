@@ -5,11 +5,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The backward pass from probabilities with the JDK Vector API in double lanes: the same
- * arithmetic as {@link SoftmaxBackward#fromProbs} (the compensated dot product of {@link Dot},
- * one accumulator per lane, the lanes then summed with the same compensation; then one scaled
- * difference per element), float rows read and written as floats without copies. Only loaded when
- * {@link Kernels#VECTOR} is true.
+ * The backward passes (from probabilities, from logits, from log-probabilities) with the JDK Vector
+ * API in double lanes. Double rows: the same arithmetic as the scalar kernels of {@link
+ * SoftmaxBackward} (the compensated dot product or sum of {@link Dot}, one accumulator per lane,
+ * the lanes then summed with the same compensation). Float rows: plain double arithmetic, as
+ * {@link FloatKernels} derives, read and written as floats without copies. Only loaded when {@link
+ * Kernels#VECTOR} is true.
  */
 final class VectorBackward {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;

@@ -8,10 +8,11 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The forward softmax with the JDK Vector API in double lanes: the same arithmetic as the scalar
- * kernel of {@link Softmax} (z - max carried as a double-double, exp corrected by its low part,
- * a compensated sum), lane by lane. Its exp (SVML on x86) is within about 0.7 ulp, so results
- * meet the same accuracy contract. Only loaded when {@link Kernels#VECTOR} is true.
+ * Softmax and log-softmax with the JDK Vector API in double lanes. Double rows: the same arithmetic
+ * as the scalar kernels of {@link Softmax} (z - max carried as a double-double, exp corrected by its
+ * low part, a compensated sum), lane by lane; its exp (SVML on x86) is within about 0.7 ulp, so
+ * results meet the same accuracy contract. Float rows: plain double arithmetic, as {@link
+ * FloatKernels} derives. Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorSoftmax {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
