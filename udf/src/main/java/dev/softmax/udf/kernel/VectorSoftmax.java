@@ -75,11 +75,11 @@ final class VectorSoftmax {
 
   /**
    * Float rows, in plain double arithmetic (see {@link FloatKernels} for why that keeps the float
-   * contract): read as floats and widened lane by lane, rounded to float once at the end.
+   * contract): read as floats and widened lane by lane, rounded to float once at the end. Checked
+   * arguments: {@link Softmax#forward(float[], double, float[])} checks them, as {@link SoftmaxBackward}
+   * does for {@link VectorBackward} and {@link FloatKernels}.
    */
   static void forward(float[] z, double t, float[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Temperature.check(t);
     double m = max(z);
     if (FloatKernels.invalid(m, z.length, out)) {
       return;
@@ -149,10 +149,8 @@ final class VectorSoftmax {
     }
   }
 
-  /** Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once. */
+  /** Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once. Checked arguments. */
   static void logForward(float[] z, double t, float[] out) {
-    Rows.sameLength("logits", z.length, "output", out.length);
-    Temperature.check(t);
     double m = max(z);
     if (FloatKernels.invalid(m, z.length, out)) {
       return;
