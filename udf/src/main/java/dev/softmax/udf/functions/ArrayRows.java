@@ -4,6 +4,8 @@ import dev.softmax.udf.kernel.RowKernels;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.bitset.BitSetMethods;
 
 /** Spark arrays to and from primitive rows, with the null rules of the functions. */
 final class ArrayRows {
@@ -87,9 +89,22 @@ final class ArrayRows {
     return a.toDoubleArray();
   }
 
-  // toFloatArray()/toDoubleArray() read garbage where an element is null: look first
-  private static boolean hasNullElement(ArrayData a) {
+  /**
+   * Whether an element is null (toFloatArray()/toDoubleArray() read garbage there: look first). An
+   * {@link UnsafeArrayData} is answered from its null bits a word at a time.
+   */
+  static boolean hasNullElement(ArrayData a) {
     int n = a.numElements();
+    if (a instanceof UnsafeArrayData u) {
+      // the layout: the element count (8 bytes), then the null bits, element i at bit i % 64 of
+      // word i / 64; bits past the last element are not relied on to be clear
+      Object base = u.getBaseObject();
+      long bits = u.getBaseOffset() + 8;
+      int words = n / 64;
+      int rest = n % 64;
+      return BitSetMethods.anySet(base, bits, words)
+          || rest != 0 && (Platform.getLong(base, bits + 8L * words) & ((1L << rest) - 1)) != 0;
+    }
     for (int i = 0; i < n; i++) {
       if (a.isNullAt(i)) {
         return true;

@@ -104,7 +104,7 @@ final class VectorBackward {
    */
   static void fromLogits(float[] z, float[] g, double t, float[] out) {
     int n = z.length;
-    double m = VectorSoftmax.max(z);
+    double m = VectorMaximum.of(z);
     if (FloatKernels.invalid(m, n, out)) {
       return;
     }

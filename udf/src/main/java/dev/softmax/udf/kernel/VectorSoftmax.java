@@ -19,7 +19,8 @@ final class VectorSoftmax {
   /** Floats in as many lanes as LANES has doubles: they widen into one double vector. */
   private static final VectorSpecies<Float> HALF =
       VectorSpecies.of(float.class, VectorShape.forBitSize(LANES.vectorBitSize() / 2));
-  /** Floats in the preferred shape, for the maximum. */
+
+  /** Floats in the preferred shape, for finding the maximum's index. */
   private static final VectorSpecies<Float> WIDE = FloatVector.SPECIES_PREFERRED;
 
   private VectorSoftmax() {}
@@ -42,7 +43,7 @@ final class VectorSoftmax {
     if (z.length == 0) {
       return true;
     }
-    double m = max(z);
+    double m = VectorMaximum.of(z);
     if (m != m || Double.isInfinite(m)) {
       java.util.Arrays.fill(out, 0, z.length, Double.NaN);
       return false;
@@ -80,7 +81,7 @@ final class VectorSoftmax {
    * does for {@link VectorBackward} and {@link FloatKernels}.
    */
   static void forward(float[] z, double t, float[] out) {
-    double m = max(z);
+    double m = VectorMaximum.of(z);
     if (FloatKernels.invalid(m, z.length, out)) {
       return;
     }
@@ -118,7 +119,7 @@ final class VectorSoftmax {
     if (z.length == 0) {
       return;
     }
-    double m = max(z);
+    double m = VectorMaximum.of(z);
     if (m != m || Double.isInfinite(m)) {
       java.util.Arrays.fill(out, Double.NaN);
       return;
@@ -151,7 +152,7 @@ final class VectorSoftmax {
 
   /** Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once. Checked arguments. */
   static void logForward(float[] z, double t, float[] out) {
-    double m = max(z);
+    double m = VectorMaximum.of(z);
     if (FloatKernels.invalid(m, z.length, out)) {
       return;
     }
@@ -311,35 +312,5 @@ final class VectorSoftmax {
     double s = acc[0] + y;
     acc[1] = (s - acc[0]) - y;
     acc[0] = s;
-  }
-
-  /** The maximum, NaN when any element is NaN (Math.max semantics in every lane). */
-  static double max(float[] z) {
-    int bound = WIDE.loopBound(z.length);
-    FloatVector m = FloatVector.broadcast(WIDE, Float.NEGATIVE_INFINITY);
-    int j = 0;
-    for (; j < bound; j += WIDE.length()) {
-      m = m.lanewise(VectorOperators.MAX, FloatVector.fromArray(WIDE, z, j));
-    }
-    float max = m.reduceLanes(VectorOperators.MAX);
-    for (; j < z.length; j++) {
-      max = Math.max(max, z[j]);
-    }
-    return max;
-  }
-
-  /** The maximum, NaN when any element is NaN (Math.max semantics in every lane). */
-  private static double max(double[] z) {
-    int bound = LANES.loopBound(z.length);
-    DoubleVector m = DoubleVector.broadcast(LANES, Double.NEGATIVE_INFINITY);
-    int j = 0;
-    for (; j < bound; j += LANES.length()) {
-      m = m.lanewise(VectorOperators.MAX, DoubleVector.fromArray(LANES, z, j));
-    }
-    double max = m.reduceLanes(VectorOperators.MAX);
-    for (; j < z.length; j++) {
-      max = Math.max(max, z[j]);
-    }
-    return max;
   }
 }

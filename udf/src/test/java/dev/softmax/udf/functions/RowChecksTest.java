@@ -1,0 +1,162 @@
+package dev.softmax.udf.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.vectorized.ColumnarArray;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row checks and the functions' null rule on the two arrays Spark hands a function: a {@link
+ * ColumnarArray} (the vectorized Parquet reader's) and an {@link UnsafeArrayData} (a row's, whose
+ * null bits are read a word at a time). One bad element at every position of rows a few vectors
+ * and a few 64-bit null words wide, against the rule stated element by element.
+ */
+class RowChecksTest {
+  private static final int[] WIDTHS = {1, 2, 15, 16, 17, 63, 64, 65, 130};
+  private static final Object[] BAD = {null, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+
+  @Test
+  void oneBadElementAnywhereIsFoundInEitherKindOfArray() {
+    int checked = 0;
+    for (int n : WIDTHS) {
+      for (int p = 0; p < n; p++) {
+        for (Object bad : BAD) {
+          Float[] row = new Float[n];
+          for (int i = 0; i < n; i++) {
+            row[i] = (float) Math.sin(i);
+          }
+          row[p] = (Float) bad;
+          for (ArrayData a : arrays(row)) {
+            String where = a.getClass().getSimpleName() + ", width " + n + ", " + bad + " at " + p;
+            assertThat(string(CheckFunction.FloatLogits.invoke(a))).as(where).isEqualTo(logitsRule(row));
+            assertThat(string(CheckFunction.FloatValues.invoke(a))).as(where).isEqualTo(valuesRule(row));
+            assertThat(SoftmaxFunction.OnFloats.invoke(a) == null).as(where).isEqualTo(bad == null);
+            checked++;
+          }
+        }
+      }
+    }
+    assertThat(checked).isEqualTo(2 * BAD.length * java.util.Arrays.stream(WIDTHS).sum());
+  }
+
+  @Test
+  void doubleRowsAreCheckedTheSameWay() {
+    for (int n : WIDTHS) {
+      for (int p = 0; p < n; p++) {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+          double[] row = new double[n];
+          for (int i = 0; i < n; i++) {
+            row[i] = Math.cos(i);
+          }
+          row[p] = bad;
+          Float[] asFloats = new Float[n];
+          for (int i = 0; i < n; i++) {
+            asFloats[i] = (float) row[i];
+          }
+          ArrayData a = UnsafeArrayData.fromPrimitiveArray(row);
+          String where = "width " + n + ", " + bad + " at " + p;
+          assertThat(string(CheckFunction.DoubleLogits.invoke(a))).as(where).isEqualTo(logitsRule(asFloats));
+          assertThat(string(CheckFunction.DoubleValues.invoke(a))).as(where).isEqualTo(valuesRule(asFloats));
+        }
+      }
+    }
+  }
+
+  @Test
+  void rowsOfOnlyMinusInfinityAreAllMaskedInEitherKindOfArray() {
+    for (int n : WIDTHS) {
+      Float[] row = new Float[n];
+      java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+      for (ArrayData a : arrays(row)) {
+        assertThat(string(CheckFunction.FloatLogits.invoke(a))).as("width %d", n).isEqualTo("all entries -inf");
+      }
+    }
+  }
+
+  @Test
+  void nullBitsPastTheLastElementDoNotMakeANullElement() {
+    for (int n : new int[] {1, 63, 65, 100}) {
+      UnsafeArrayData a = UnsafeArrayData.fromPrimitiveArray(new float[n]);
+      // set every bit of the last null word that no element owns
+      long lastWord = a.getBaseOffset() + 8 + 8L * (n / 64);
+      Platform.putLong(a.getBaseObject(), lastWord, -1L << (n % 64));
+      assertThat(ArrayRows.hasNullElement(a)).as("width %d", n).isFalse();
+      a.setNullAt(n - 1);
+      assertThat(ArrayRows.hasNullElement(a)).as("width %d, last element null", n).isTrue();
+    }
+  }
+
+  /** The row as a columnar array (inside a larger column, as a batch holds it) and as an unsafe one. */
+  private static List<ArrayData> arrays(Float[] row) {
+    int n = row.length;
+    OnHeapColumnVector v = new OnHeapColumnVector(3 * n, DataTypes.FloatType);
+    float[] values = new float[n];
+    boolean anyNull = false;
+    for (int i = 0; i < n; i++) {
+      v.putFloat(i, 1f);
+      v.putFloat(2 * n + i, 2f);
+      if (row[i] == null) {
+        v.putNull(n + i);
+        anyNull = true;
+      } else {
+        v.putFloat(n + i, row[i]);
+        values[i] = row[i];
+      }
+    }
+    UnsafeArrayData unsafe = UnsafeArrayData.fromPrimitiveArray(values);
+    for (int i = 0; i < n; i++) {
+      if (row[i] == null) {
+        unsafe.setNullAt(i);
+      }
+    }
+    List<ArrayData> arrays = new ArrayList<>();
+    arrays.add(new ColumnarArray(v, n, n));
+    arrays.add(unsafe);
+    assertThat(anyNull).isEqualTo(java.util.Arrays.asList(row).contains(null));
+    return arrays;
+  }
+
+  /** check_logits stated element by element. */
+  private static String logitsRule(Float[] row) {
+    boolean anyUnmasked = false;
+    for (Float v : row) {
+      if (v == null) {
+        return "null element";
+      }
+    }
+    for (Float v : row) {
+      if (v.isNaN() || v == Float.POSITIVE_INFINITY) {
+        return "NaN or +inf";
+      }
+      anyUnmasked |= v != Float.NEGATIVE_INFINITY;
+    }
+    return anyUnmasked ? null : "all entries -inf";
+  }
+
+  /** check_values stated element by element. */
+  private static String valuesRule(Float[] row) {
+    for (Float v : row) {
+      if (v == null) {
+        return "null element";
+      }
+    }
+    for (Float v : row) {
+      if (!Float.isFinite(v)) {
+        return "non-finite value";
+      }
+    }
+    return null;
+  }
+
+  private static String string(UTF8String s) {
+    return s == null ? null : s.toString();
+  }
+}
