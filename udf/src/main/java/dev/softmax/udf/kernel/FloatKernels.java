@@ -13,8 +13,9 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@code z_j - m} of two floats is exact in double when their exponents are within 29 of
  *       each other, and within u of itself otherwise; dividing by T adds one rounding. So {@code
- *       x_j} is within 2u|x_j| of {@code (z_j - m) / T}, and {@code exp(x_j)} within (2|x_j| + 2)u
- *       of its exact value, relatively. A probability that does not underflow a float has |x_j| <=
+ *       x_j} is within 2u|x_j| of {@code (z_j - m) / T}, and {@code exp(x_j)} within (2|x_j| + 4)u
+ *       of its exact value, relatively ({@link Exp}, which these kernels use, is within 3u; the
+ *       vector kernels' exp within 1u). A probability that does not underflow a float has |x_j| <=
  *       104 + ln n.
  *   <li>A sum of n non-negative terms in k plain partial sums is within (n/k + k)u of the exact sum;
  *       a dot product of float rows likewise within (n/k + k)u of the sum of |s_j g_j| (the
@@ -22,8 +23,8 @@ import java.util.Arrays;
  *   <li>The final division, subtraction and products add a few u.
  * </ul>
  *
- * So before its one rounding to float every result is within (n/k + 250)u of the exact value
- * (forward) or of the scale it is measured on (log-softmax, backward). For n < 2^27 k that is
+ * So before its one rounding to float every result is within (n/k + 252)u of the exact value
+ * (forward) or of the scale it is measured on (log-softmax, backward). For n < 2^26 k that is
  * below a quarter of a float ulp (at least 2^-25 relative): the result is within half a float ulp
  * plus that, within one float ulp. {@code FloatRowsTest} checks these bounds against the
  * double-double reference, for both the scalar and the vector kernels. Computing in float arithmetic
@@ -44,15 +45,15 @@ final class FloatKernels {
     double sum1 = 0;
     int j = 0;
     for (; j + 1 < n; j += 2) {
-      double a = Math.exp(shifted(e[j], m, t));
-      double b = Math.exp(shifted(e[j + 1], m, t));
+      double a = Exp.of(shifted(e[j], m, t));
+      double b = Exp.of(shifted(e[j + 1], m, t));
       e[j] = a;
       e[j + 1] = b;
       sum0 += a;
       sum1 += b;
     }
     if (j < n) {
-      e[j] = Math.exp(shifted(e[j], m, t));
+      e[j] = Exp.of(shifted(e[j], m, t));
       sum0 += e[j];
     }
     narrow(e, 1 / (sum0 + sum1), out);
@@ -73,7 +74,7 @@ final class FloatKernels {
     double rest = 0;
     for (int j = 0; j < n; j++) {
       x[j] = shifted(x[j], m, t);
-      rest += j == arg ? 0 : Math.exp(x[j]);
+      rest += j == arg ? 0 : Exp.of(x[j]);
     }
     double logSum = Math.log1p(rest);
     for (int j = 0; j < n; j++) {
@@ -128,8 +129,8 @@ final class FloatKernels {
     double dot1 = 0;
     int j = 0;
     for (; j + 1 < n; j += 2) {
-      double a = Math.exp(shifted(w[j], m, t));
-      double b = Math.exp(shifted(w[j + 1], m, t));
+      double a = Exp.of(shifted(w[j], m, t));
+      double b = Exp.of(shifted(w[j + 1], m, t));
       w[j] = a;
       w[j + 1] = b;
       sum0 += a;
@@ -138,7 +139,7 @@ final class FloatKernels {
       dot1 += b * w[n + j + 1];
     }
     if (j < n) {
-      w[j] = Math.exp(shifted(w[j], m, t));
+      w[j] = Exp.of(shifted(w[j], m, t));
       sum0 += w[j];
       dot0 += w[j] * w[n + j];
     }
@@ -176,7 +177,7 @@ final class FloatKernels {
       return;
     }
     for (i = 0; i < n; i++) {
-      w[i] = w[n + i] - Math.exp(w[i]) * sum;
+      w[i] = w[n + i] - Exp.of(w[i]) * sum;
     }
     narrow(w, 1 / t, out);
   }
