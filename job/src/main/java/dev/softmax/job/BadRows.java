@@ -44,19 +44,24 @@ final class BadRows {
     return run.hasRules() ? rows.withColumn(ERROR, run.rules().problem()) : rows;
   }
 
-  /** The rows to write, with the output column, by policy: a bad row fails the run or is left out. */
-  static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy) {
+  /**
+   * The rows to write, with the output column, by policy: a bad row fails the run or is left out;
+   * counted by {@code counts} on the way. The counting comes after the output column is computed:
+   * Spark's observation runs outside generated code, so counting earlier would split the read, the
+   * check and the function into two stages and copy every row (its arrays element by element) in
+   * between.
+   */
+  static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
     BatchRun.Output out = run.output();
-    Dataset<Row> good;
+    String[] consumed = out.consumed().toArray(String[]::new);
     if (!run.hasRules()) {
-      good = marked.withColumn(out.column(), out.result());
-    } else if (policy == BadRowPolicy.fail) {
-      good = marked.withColumn(out.column(), when(col(ERROR).isNotNull(), raise_error(failMessage(run)))
-          .otherwise(out.result()));
-    } else {
-      good = marked.filter(col(ERROR).isNull()).withColumn(out.column(), out.result());
+      return dropInternal(counts.observe(marked.withColumn(out.column(), out.result()).drop(consumed)));
     }
-    return dropInternal(good.drop(out.consumed().toArray(String[]::new)));
+    Column result = policy == BadRowPolicy.fail
+        ? when(col(ERROR).isNotNull(), raise_error(failMessage(run))).otherwise(out.result())
+        : when(col(ERROR).isNull(), out.result());
+    Dataset<Row> counted = counts.observe(marked.withColumn(out.column(), result).drop(consumed));
+    return dropInternal(policy == BadRowPolicy.fail ? counted : counted.filter(col(ERROR).isNull()));
   }
 
   /** Writes the bad rows of {@code marked}, with their reason in {@link #QUARANTINE_ERROR}; returns how many. */

@@ -21,7 +21,7 @@ final class BatchWrite {
     long start = System.nanoTime();
     Dataset<Row> marked = BadRows.mark(run);
     RowCounts counts = new RowCounts(run.rules());
-    Dataset<Row> good = BadRows.goodRows(counts.observe(marked), run, options.onBadRow);
+    Dataset<Row> good = BadRows.goodRows(marked, run, options.onBadRow, counts);
     List<String> partitionBy = options.outputFormat == Formats.Output.arrow ? List.of()
         : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
     Path staged = guard.stage(output);

@@ -32,8 +32,8 @@ final class RowCounts {
   /** What a run that writes {@code rows} counted; read it once the write has finished. */
   record Tally(long rowsIn, long good, Map<String, Long> byReason) {}
 
-  /** {@code marked} (with {@link BadRows#ERROR} when the run has rules), counted as it is written. */
-  Dataset<Row> observe(Dataset<Row> marked) {
+  /** {@code rows} (with {@link BadRows#ERROR} when the run has rules), counted as they are written. */
+  Dataset<Row> observe(Dataset<Row> rows) {
     List<Column> metrics = new ArrayList<>();
     if (hasRules) {
       metrics.add(count_if(col(BadRows.ERROR).isNull()).as("good"));
@@ -41,7 +41,7 @@ final class RowCounts {
         metrics.add(count_if(col(BadRows.ERROR).equalTo(reasons.get(i))).as("reason_" + i));
       }
     }
-    return marked.observe(seen, count(lit(1)).as("rows_in"), metrics.toArray(Column[]::new));
+    return rows.observe(seen, count(lit(1)).as("rows_in"), metrics.toArray(Column[]::new));
   }
 
   /** The counts of the finished write: available at once. */

@@ -8,6 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.execution.QueryExecution;
+import org.apache.spark.sql.util.QueryExecutionListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,5 +97,49 @@ class ForwardJobTest {
         "--output-col", "p");
     assertThat(duckValue("SELECT p FROM " + parquet(out)).toString()).isEqualTo("[0.5, 0.5]");
     assertThat(Files.readString(out.resolve("_summary.json"))).contains("\"columns\" : [ \"id\", \"p\" ]");
+  }
+
+  /**
+   * The row check, the function and the output column in one stage of generated code, reading the
+   * scan's columnar arrays: the bad-row counting (an observation, which runs outside generated code)
+   * comes after them. Counting before them split the stage and copied every row in between.
+   */
+  @Test
+  void theCheckAndTheFunctionRunInOneGeneratedStage() throws Exception {
+    AtomicReference<String> written = new AtomicReference<>();
+    QueryExecutionListener listener = new QueryExecutionListener() {
+      @Override
+      public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
+        String plan = qe.executedPlan().treeString();
+        if (plan.contains("CheckFunction")) {
+          written.set(plan);
+        }
+      }
+
+      @Override
+      public void onFailure(String funcName, QueryExecution qe, Exception exception) {}
+    };
+    JobTestKit.spark().listenerManager().register(listener);
+    try {
+      runOk("forward", "--input", floats.toString(), "--output", dir.resolve("one_stage").toString());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (written.get() == null && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+    } finally {
+      JobTestKit.spark().listenerManager().unregister(listener);
+    }
+    String plan = written.get();
+    assertThat(plan).as("the write's plan").isNotNull().contains("CollectMetrics");
+    assertThat(stageOf(plan, "CheckFunction")).as(plan).isEqualTo(stageOf(plan, "SoftmaxFunction"));
+    // the scan's columnar batches feed that stage directly
+    assertThat(plan).as(plan).containsPattern("\\*\\(" + stageOf(plan, "CheckFunction") + "\\) ColumnarToRow");
+  }
+
+  /** The generated-code stage, {@code *(n)}, of the plan line that calls {@code function}. */
+  private static String stageOf(String plan, String function) {
+    Matcher m = Pattern.compile("\\*\\((\\d+)\\) [^\\n]*" + function).matcher(plan);
+    assertThat(m.find()).as("%s in a generated stage of %s", function, plan).isTrue();
+    return m.group(1);
   }
 }
