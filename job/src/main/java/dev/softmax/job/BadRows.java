@@ -53,7 +53,8 @@ final class BadRows {
    */
   static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
     BatchRun.Output out = run.output();
-    String[] consumed = out.consumed().toArray(String[]::new);
+    // an output column named like a consumed one replaces it: that name is not dropped
+    String[] consumed = out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
     if (!run.hasRules()) {
       return dropInternal(counts.observe(marked.withColumn(out.column(), out.result()).drop(consumed)));
     }

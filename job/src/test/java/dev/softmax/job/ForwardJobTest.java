@@ -97,6 +97,13 @@ class ForwardJobTest {
         "--output-col", "p");
     assertThat(duckValue("SELECT p FROM " + parquet(out)).toString()).isEqualTo("[0.5, 0.5]");
     assertThat(Files.readString(out.resolve("_summary.json"))).contains("\"columns\" : [ \"id\", \"p\" ]");
+
+    // an output column named like the logits column replaces it (it was once dropped with them)
+    Path replaced = dir.resolve("replaced_out");
+    runOk("forward", "--input", in.toString(), "--output", replaced.toString(), "--logits-col", "scores",
+        "--output-col", "scores");
+    assertThat(duckValue("SELECT scores FROM " + parquet(replaced)).toString()).isEqualTo("[0.5, 0.5]");
+    assertThat(Files.readString(replaced.resolve("_summary.json"))).contains("\"columns\" : [ \"id\", \"scores\" ]");
   }
 
   /**
