@@ -49,20 +49,21 @@ final class BadRows {
    * counted by {@code counts} on the way. The counting comes after the output column is computed:
    * Spark's observation runs outside generated code, so counting earlier would split the read, the
    * check and the function into two stages and copy every row (its arrays element by element) in
-   * between.
+   * between. Under the fail policy (and without rules) every row written is good, so the written
+   * rows themselves are counted, last: no projection follows the observation.
    */
   static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
     BatchRun.Output out = run.output();
     // an output column named like a consumed one replaces it: that name is not dropped
     String[] consumed = out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
-    if (!run.hasRules()) {
-      return dropInternal(counts.observe(marked.withColumn(out.column(), out.result()).drop(consumed)));
+    if (!run.hasRules() || policy == BadRowPolicy.fail) {
+      Column result = !run.hasRules() ? out.result()
+          : when(col(ERROR).isNotNull(), raise_error(failMessage(run))).otherwise(out.result());
+      return counts.observeAllGood(dropInternal(marked.withColumn(out.column(), result).drop(consumed)));
     }
-    Column result = policy == BadRowPolicy.fail
-        ? when(col(ERROR).isNotNull(), raise_error(failMessage(run))).otherwise(out.result())
-        : when(col(ERROR).isNull(), out.result());
-    Dataset<Row> counted = counts.observe(marked.withColumn(out.column(), result).drop(consumed));
-    return dropInternal(policy == BadRowPolicy.fail ? counted : counted.filter(col(ERROR).isNull()));
+    Dataset<Row> counted = counts.observe(marked.withColumn(out.column(), when(col(ERROR).isNull(), out.result()))
+        .drop(consumed));
+    return dropInternal(counted.filter(col(ERROR).isNull()));
   }
 
   /** Writes the bad rows of {@code marked}, with their reason in {@link #QUARANTINE_ERROR}; returns how many. */

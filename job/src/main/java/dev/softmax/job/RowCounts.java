@@ -44,6 +44,14 @@ final class RowCounts {
     return rows.observe(seen, count(lit(1)).as("rows_in"), metrics.toArray(Column[]::new));
   }
 
+  /**
+   * {@code rows} that are all good (a run without rules, or one that fails on a bad row), counted as
+   * they are written: rows in, and no row per reason.
+   */
+  Dataset<Row> observeAllGood(Dataset<Row> rows) {
+    return rows.observe(seen, count(lit(1)).as("rows_in"));
+  }
+
   /** The counts of the finished write: available at once. */
   Tally tally() {
     Map<String, Object> m = metrics(seen);
@@ -51,8 +59,8 @@ final class RowCounts {
     long good = m.containsKey("good") ? (Long) m.get("good") : rowsIn;
     Map<String, Long> byReason = new LinkedHashMap<>();
     for (int i = 0; i < reasons.size(); i++) {
-      long n = (Long) m.get("reason_" + i);
-      if (n > 0) {
+      Long n = (Long) m.get("reason_" + i);
+      if (n != null && n > 0) {
         byReason.put(reasons.get(i), n);
       }
     }

@@ -110,6 +110,7 @@ class ForwardJobTest {
    * The row check, the function and the output column in one stage of generated code, reading the
    * scan's columnar arrays: the bad-row counting (an observation, which runs outside generated code)
    * comes after them. Counting before them split the stage and copied every row in between.
+   * Under the fail policy it counts the written rows themselves, last.
    */
   @Test
   void theCheckAndTheFunctionRunInOneGeneratedStage() throws Exception {
@@ -139,6 +140,8 @@ class ForwardJobTest {
     String plan = written.get();
     assertThat(plan).as("the write's plan").isNotNull().contains("CollectMetrics");
     assertThat(stageOf(plan, "CheckFunction")).as(plan).isEqualTo(stageOf(plan, "SoftmaxFunction"));
+    // under the fail policy the written rows themselves are counted: no projection after the counting
+    assertThat(plan.substring(0, plan.indexOf("CollectMetrics"))).as(plan).doesNotContain("Project");
     // the scan's columnar batches feed that stage directly
     assertThat(plan).as(plan).containsPattern("\\*\\(" + stageOf(plan, "CheckFunction") + "\\) ColumnarToRow");
   }
