@@ -5,7 +5,8 @@
 #   scripts/bench.sh --processes  about 15 minutes: 400k x 256 rows (BENCH_ROWS); the identity copy and
 #                               the four jobs (forward, forward --log, backward from probs, from logits),
 #                               each a process of its own launched as run-local.sh launches the job,
-#                               3 interleaved rounds after a warm-up round; writes out/bench/processes.md
+#                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round; writes
+#                               out/bench/processes.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
 #                               its peak RSS; writes out/bench/scale.md
@@ -87,7 +88,7 @@ processes() {
   "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$probs" --mode overwrite >> "$dir/runs.log" 2>&1
   local variants=("copy (logits, grad)" "copy (probs, grad)" "forward" "forward --log" "backward from probs"
     "backward from logits")
-  for round in 0 1 2 3; do
+  for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
       local start end
       start=$(date +%s.%N)

@@ -93,6 +93,12 @@ final class BackwardCommand extends DatasetCommand {
   }
 
   @Override
+  SqlFunction function() {
+    return logitsCol != null ? SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
+        : log ? SqlFunction.LOG_SOFTMAX_BACKWARD : SqlFunction.SOFTMAX_BACKWARD;
+  }
+
+  @Override
   BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
       Notes notes, Map<String, String> settings) {
     String first = firstColumn();
@@ -132,8 +138,7 @@ final class BackwardCommand extends DatasetCommand {
       requireSameElement(data.floatingArrayColumn("--grad-col", gradCol), element, first);
     }
 
-    SqlFunction function = logitsCol != null ? SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
-        : log ? SqlFunction.LOG_SOFTMAX_BACKWARD : SqlFunction.SOFTMAX_BACKWARD;
+    SqlFunction function = function();
     // each argument's rows checked by the rules the function gives for it
     List<String> arguments = List.of(first, gradCol);
     for (int i = 0; i < arguments.size(); i++) {

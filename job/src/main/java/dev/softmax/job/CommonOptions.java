@@ -69,7 +69,9 @@ final class CommonOptions {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> previous = new LinkedHashMap<>();
     settings.forEach((k, v) -> {
-      previous.put(k, spark.conf().getOption(k).getOrElse(() -> null));
+      // contains, not getOption: Spark 4 answers getOption of an unset key without a default by
+      // building an exception, which loads Spark's error messages (a tenth of a second or more)
+      previous.put(k, spark.conf().contains(k) ? spark.conf().get(k) : null);
       spark.conf().set(k, v);
     });
     try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), paths, err)) {

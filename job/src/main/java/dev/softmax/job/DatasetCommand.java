@@ -1,5 +1,6 @@
 package dev.softmax.job;
 
+import dev.softmax.udf.SqlFunction;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +46,14 @@ abstract class DatasetCommand implements Callable<Integer> {
   /** Option checks that need no Spark; throw {@link UsageException}. */
   void checkOptions() {}
 
+  /** The SQL function the run computes (the row checks of its arguments run too). */
+  abstract SqlFunction function();
 
   /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
   Map<Path, String> otherInputs(DatasetPaths paths) {
     return Map.of();
   }
 
-  /** Builds the run over the checked input. */
   /** Builds the run over the checked input; what it decided for the user goes into {@code notes}. */
   abstract BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
       Notes notes, Map<String, String> settings);
@@ -63,6 +65,7 @@ abstract class DatasetCommand implements Callable<Integer> {
   public Integer call() {
     common.checkOutput();
     checkOptions();
+    SparkSessions.warmUp(function());
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());
     DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
@@ -101,7 +104,7 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   static void requireValidTemperature(double temperature) {
     try {
-      dev.softmax.udf.SqlFunction.checkTemperature(temperature);
+      SqlFunction.checkTemperature(temperature);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--temperature: " + e.getMessage());
     }

@@ -37,6 +37,11 @@ final class ForwardCommand extends DatasetCommand {
   }
 
   @Override
+  SqlFunction function() {
+    return log ? SqlFunction.LOG_SOFTMAX : SqlFunction.SOFTMAX;
+  }
+
+  @Override
   TaskMemory memory(InputDataset data) {
     return TaskMemory.ofRow("rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol), data.largestChunkBytes());
   }
@@ -53,7 +58,7 @@ final class ForwardCommand extends DatasetCommand {
     String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
     List<String> consumed = List.of(logitsCol);
     requireNewColumn(data, out, consumed);
-    SqlFunction function = log ? SqlFunction.LOG_SOFTMAX : SqlFunction.SOFTMAX;
+    SqlFunction function = function();
     RowCheck check = function.argumentChecks().get(0);
     String prefix = logitsCol + ": ";
     return new BatchRun(command(),

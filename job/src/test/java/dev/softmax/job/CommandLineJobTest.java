@@ -48,6 +48,36 @@ class CommandLineJobTest {
     }
   }
 
+  /** The run's own Spark settings (the reader's batch, the writer's checks) last for the run only. */
+  @Test
+  void theSettingsOfARunAreUndoneAfterIt() throws Exception {
+    Path in = dir.resolve("in");
+    JobTestKit.spark().sql("SELECT id, array(0f, 1f) AS logits FROM range(4)").write().parquet(in.toString());
+    var conf = JobTestKit.spark().conf();
+    String batch = "spark.sql.parquet.columnarReaderBatchSize";
+    String check = "parquet.page.size.row.check.max";
+    conf.set(batch, "77");
+    conf.unset(check);
+    try {
+      runOk("forward", "--input", in.toString(), "--output", dir.resolve("o").toString());
+      assertThat(conf.get(batch)).isEqualTo("77");
+      assertThat(conf.contains(check)).isFalse();
+    } finally {
+      conf.unset(batch);
+    }
+  }
+
+  /** Only a local master's executors are threads of this JVM, which the warm-up compiles for. */
+  @Test
+  void theWarmupIsForLocalMastersOnly() {
+    assertThat(SparkSessions.inProcessExecutors("local")).isTrue();
+    assertThat(SparkSessions.inProcessExecutors("local[*]")).isTrue();
+    assertThat(SparkSessions.inProcessExecutors("local[2, 3]")).isTrue();
+    assertThat(SparkSessions.inProcessExecutors("local-cluster[2,1,1024]")).isFalse();
+    assertThat(SparkSessions.inProcessExecutors("spark://host:7077")).isFalse();
+    assertThat(SparkSessions.inProcessExecutors("yarn")).isFalse();
+  }
+
   @Test
   void theSummaryNamesTheKernelTheExecutorsRanAndAScalarOneIsToldWithTheFlagToAdd() throws Exception {
     Path in = dir.resolve("in");

@@ -74,9 +74,14 @@ public enum SqlFunction {
         functions.lit(RowProblem.LENGTH_MISMATCH.reason()));
   }
 
+  /** The name with the catalog's: {@code nn.softmax}. */
+  public String qualifiedName() {
+    return SoftmaxCatalog.DEFAULT_NAME + "." + sqlName();
+  }
+
   /** A call of this function through the {@value SoftmaxCatalog#DEFAULT_NAME} catalog. */
   public Column call(Column... args) {
-    return functions.call_function(SoftmaxCatalog.DEFAULT_NAME + "." + sqlName(), args);
+    return functions.call_function(qualifiedName(), args);
   }
 
   /** {@code t} if the functions take it as a temperature; else the exception and message they give. */
