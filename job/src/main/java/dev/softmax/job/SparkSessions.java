@@ -15,6 +15,9 @@ import org.apache.spark.sql.SparkSession;
  * own write defaults where the session does not set its own.
  */
 final class SparkSessions {
+  static final String MASTER = "spark.master";
+  /** The master when the launcher names none: local mode on every core. */
+  static final String DEFAULT_MASTER = "local[*]";
   static final String PROGRESS = "spark.ui.showConsoleProgress";
   static final String CODEC = "spark.sql.parquet.compression.codec";
   /** zstd: about 8% smaller than snappy on random float32 lists, at a similar speed. */
@@ -30,7 +33,7 @@ final class SparkSessions {
    * running (tests, notebooks) has compiled what it has run: neither needs it.
    */
   static void warmUp(SqlFunction function) {
-    if (inProcessExecutors(new SparkConf().get("spark.master", "local[*]"))
+    if (inProcessExecutors(new SparkConf().get(MASTER, DEFAULT_MASTER))
         && SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
       List<SqlFunction> functions = new ArrayList<>();
       function.argumentChecks().stream().map(RowCheck::function).distinct().forEach(functions::add);
@@ -49,8 +52,8 @@ final class SparkSessions {
         .appName("softmax " + command)
         .config("spark.sql.catalog." + SoftmaxCatalog.DEFAULT_NAME, SoftmaxCatalog.class.getName());
     SparkConf given = new SparkConf();
-    if (!given.contains("spark.master")) {
-      builder.master("local[*]");
+    if (!given.contains(MASTER)) {
+      builder.master(DEFAULT_MASTER);
     }
     if (!given.contains(PROGRESS)) {
       // the progress bar redraws with carriage returns: noise in a piped or captured log
