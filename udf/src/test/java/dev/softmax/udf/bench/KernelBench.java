@@ -14,9 +14,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link KernelBenchmark} twice, with the vector kernels and with the scalar fallback, and
- * prints ns per element as two Markdown tables.
- * {@code KernelBench quick|full}: quick is one fork of short iterations (about two minutes),
- * full two forks of 1 s iterations (about twenty minutes).
+ * prints ns per element as two Markdown tables: the median of the measured iterations, which a
+ * burst of other work on a shared machine moves less than the mean JMH reports.
+ * {@code KernelBench quick|full}: quick is one fork of 7 short iterations (about three minutes),
+ * full two forks of 5 iterations of 1 s (about twenty-five minutes).
  */
 public final class KernelBench {
   private KernelBench() {}
@@ -38,8 +39,8 @@ public final class KernelBench {
         .forks(full ? 2 : 1)
         .warmupIterations(3)
         .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
-        .measurementIterations(full ? 4 : 3)
-        .measurementTime(TimeValue.milliseconds(full ? 1000 : 300))
+        .measurementIterations(full ? 5 : 7)
+        .measurementTime(TimeValue.milliseconds(full ? 1000 : 200))
         .jvmArgsPrepend(jvmArgs())
         .jvmArgsAppend(extra);
     Collection<RunResult> results = new Runner(options.build()).run();
@@ -48,10 +49,10 @@ public final class KernelBench {
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       int width = Integer.parseInt(r.getParams().getParam("width"));
-      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width, r.getPrimaryResult().getScore() / width);
+      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width, median(r) / width);
     }
     StringBuilder md = new StringBuilder();
-    md.append("Kernel ns per element (JMH average time per row / L; kernel: ").append(kernel).append(")\n\n| kernel |");
+    md.append("Kernel ns per element (JMH average time per row / L, median of iterations; kernel: ").append(kernel).append(")\n\n| kernel |");
     Map<Integer, Double> any = table.values().iterator().next();
     any.keySet().forEach(w -> md.append(" L = ").append(w).append(" |"));
     md.append("\n| --- |");
@@ -63,6 +64,17 @@ public final class KernelBench {
       md.append('\n');
     });
     return md.toString();
+  }
+
+  /** The median score of a run's measured iterations, over all its forks. */
+  private static double median(RunResult r) {
+    double[] scores = r.getBenchmarkResults().stream()
+        .flatMap(b -> b.getIterationResults().stream())
+        .mapToDouble(i -> i.getPrimaryResult().getScore())
+        .sorted()
+        .toArray();
+    int half = scores.length / 2;
+    return scores.length % 2 == 1 ? scores[half] : (scores[half - 1] + scores[half]) / 2;
   }
 
   /** The forked JVMs get the same options as this one (the Vector API module among them). */
