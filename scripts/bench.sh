@@ -67,9 +67,13 @@ scale_series() {
   cat "$out"
 }
 
-# The identity copy (dev.softmax.job.bench.ParquetCopy) launched as run-local.sh launches the job.
+# The identity copy (dev.softmax.job.bench.ParquetCopy) launched as run-local.sh launches the job,
+# with a class archive of its own (the JDK archives classes from jars only, so the copy's in one).
 copy_process() {
-  spark_java -Xmx"${DRIVER_MEMORY:-4g}" -cp "$JOB_BUILD/test-classes:$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" \
+  local jar="$BENCH_DIR/parquet-copy.jar"
+  [[ $jar -nt "$JOB_BUILD/test-classes/dev/softmax/job/bench/ParquetCopy.class" ]] \
+    || jar cf "$jar" -C "$JOB_BUILD/test-classes" dev/softmax/job/bench
+  archived_java copy "$jar:$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" -Xmx"${DRIVER_MEMORY:-4g}" \
     org.apache.spark.deploy.SparkSubmit --properties-file "$ROOT/conf/spark-defaults.conf" \
     --master "${SPARK_MASTER:-local[*]}" --class dev.softmax.job.bench.ParquetCopy "$APP_JAR" "$@"
 }
@@ -102,7 +106,7 @@ processes() {
           --output "$dir/backward_logits" --mode overwrite ;;
       esac >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
       end=$(date +%s.%N)
-      # round 0 warms the page cache and the disk
+      # round 0 warms the page cache and the disk, and saves the class archives (common.sh)
       [[ $round -eq 0 ]] || awk -v v="$v" -v s="$start" -v e="$end" 'BEGIN {printf "%s|%.2f\n", v, e - s}' >> "$dir/times.txt"
       echo "round $round: $v done" >&2
     done

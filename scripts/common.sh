@@ -58,3 +58,48 @@ spark_java() {
     -Dsoftmax.job.defaults="$ROOT/conf/job.properties" \
     "$@"
 }
+
+# Class data sharing (the JDK's CDS): a fresh JVM spends seconds reading and verifying Spark's
+# classes. The first run of a build that succeeds lists the classes it loaded; the JDK then saves
+# them into an archive (once per build, about half a minute, after the run's own work and without
+# changing its exit status); later runs map that archive instead. One archive per classpath (its
+# jars' sizes and times) and JDK, in SOFTMAX_CLASS_ARCHIVE_DIR (default: the build folder, which
+# mvn clean empties); a run that fails or is interrupted leaves none, and the JDK ignores an archive
+# that does not match. SOFTMAX_CLASS_ARCHIVE=off turns it off.
+#   archived_java NAME CLASSPATH ARGS...   spark_java -cp CLASSPATH ARGS... with NAME's archive
+archived_java() {
+  local name=$1 cp=$2
+  shift 2
+  if [[ ${SOFTMAX_CLASS_ARCHIVE:-on} == off ]]; then
+    spark_java -cp "$cp" "$@"
+    return
+  fi
+  local dir="${SOFTMAX_CLASS_ARCHIVE_DIR:-$JOB_BUILD/class-archives}" key archive status=0 f
+  mkdir -p "$dir"
+  # a rebuilt jar or another JDK makes another key (the JDK would ignore the old archive)
+  key=$( { readlink -f "$(command -v java)"; IFS=: read -ra entries <<< "$cp"; ls -lL "${entries[@]}"; } 2>&1 \
+    | cksum | cut -d' ' -f1)
+  archive="$dir/$name-$key.jsa"
+  if [[ -f $archive ]]; then
+    spark_java -XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" "$@" || status=$?
+    return $status
+  fi
+  for f in "$dir/$name"-*; do
+    # archives of older builds, and the unfinished files (NAME-KEY.jsa.PID...) of runs that are gone
+    [[ -e $f ]] || continue
+    [[ $f =~ \.jsa\.([0-9]+) ]] && kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+    rm -f "$f"
+  done
+  local list="$archive.$$.classes" tmp="$archive.$$"
+  spark_java -XX:DumpLoadedClassList="$list" -cp "$cp" "$@" || status=$?
+  if [[ $status -eq 0 && -s $list ]]; then
+    echo "saving the classes this run loaded, for faster starts (once per build, about half a minute;" \
+      "SOFTMAX_CLASS_ARCHIVE=off: never)" >&2
+    if java @"$ROOT/conf/jvm.options" -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" \
+        -cp "$cp" > /dev/null 2>&1; then
+      mv -f "$tmp" "$archive" 2> /dev/null || true
+    fi
+  fi
+  rm -f "$list" "$tmp"
+  return $status
+}

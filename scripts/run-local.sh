@@ -3,13 +3,16 @@
 #   scripts/run-local.sh                       the demo: forward then backward on data/sample into out/
 #   scripts/run-local.sh SUBCOMMAND ARGS...    any subcommand (forward, backward, generate; --help)
 # Environment: DRIVER_MEMORY (default 4g), SPARK_MASTER (default local[*]), SPARK_PROFILE (the Spark line,
-# default spark-4.1; see scripts/common.sh).
+# default spark-4.1; see scripts/common.sh), SOFTMAX_CLASS_ARCHIVE=off (no class archive; see common.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build_if_needed
 
 submit() {
-  spark_java -Xmx"${DRIVER_MEMORY:-4g}" -cp "$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" \
+  # forward and backward runs share a class archive (common.sh); generate and --help need no speed
+  local launch=(spark_java -cp)
+  [[ $1 == forward || $1 == backward ]] && launch=(archived_java job)
+  "${launch[@]}" "$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" -Xmx"${DRIVER_MEMORY:-4g}" \
     org.apache.spark.deploy.SparkSubmit \
     --properties-file "$ROOT/conf/spark-defaults.conf" \
     --master "${SPARK_MASTER:-local[*]}" \

@@ -4,8 +4,9 @@
 #      (ClusterIT: a standalone cluster through the scripts; ConnectIT: a Spark Connect client);
 #   2. spark-3.5 (Scala 2.12), spark-4.0 and spark-4.2: every test that touches Spark, and on 4.2
 #      ConnectIT too. Left to the default line: the kernel tests (dev.softmax.udf.kernel, plain Java
-#      that knows nothing of Spark, the same bytes on every line) and the two slowest job tests, each
-#      driver a process of its own (CrashRecoveryJobTest, WideRowsJobTest; both pass on 3.5 too).
+#      that knows nothing of Spark, the same bytes on every line), the launchers' class archive
+#      (ClassArchiveTest: shell and the JDK, no Spark) and the two slowest job tests, each driver a
+#      process of its own (CrashRecoveryJobTest, WideRowsJobTest; both pass on 3.5 too).
 # Arguments are passed to every mvn run (e.g. -o). SPARK_LINES (default "spark-3.5 spark-4.0 spark-4.2")
 # chooses the other lines; SPARK_LINES= runs the default line only.
 set -euo pipefail
@@ -18,7 +19,7 @@ for profile in ${SPARK_LINES-spark-3.5 spark-4.0 spark-4.2}; do
   its=(-DskipITs)
   [[ $profile == spark-4.2 ]] && its=(-Dit.test=ConnectIT)
   mvn -B -ntp "$@" -P"$profile" verify "${its[@]}" \
-    -Dtest='*Test,!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!WideRowsJobTest' -Dsurefire.failIfNoSpecifiedTests=false
+    -Dtest='*Test,!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!WideRowsJobTest,!ClassArchiveTest' -Dsurefire.failIfNoSpecifiedTests=false
   echo "== $profile: $((SECONDS - line_started)) s"
 done
 echo "== all lines: $((SECONDS - started)) s"

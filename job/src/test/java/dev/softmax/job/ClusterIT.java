@@ -74,6 +74,8 @@ class ClusterIT {
     pb.environment().put("SOFTMAX_CLUSTER_DIR", cluster.toString());
     pb.environment().put("SOFTMAX_NO_BUILD", "1");
     pb.environment().put("SOFTMAX_LOG_DIR", dir.resolve("logs").toString());
+    // saving run-local's class archive costs half a minute once per build; ClassArchiveTest holds it
+    pb.environment().put("SOFTMAX_CLASS_ARCHIVE", "off");
     pb.environment().remove("SPARK_HOME");
     return pb.start();
   }
