@@ -76,9 +76,9 @@ archived_java() {
   fi
   local dir="${SOFTMAX_CLASS_ARCHIVE_DIR:-$JOB_BUILD/class-archives}" key archive status=0 f
   mkdir -p "$dir"
-  # a rebuilt jar or another JDK makes another key (the JDK would ignore the old archive)
-  key=$( { readlink -f "$(command -v java)"; IFS=: read -ra entries <<< "$cp"; ls -lL "${entries[@]}"; } 2>&1 \
-    | cksum | cut -d' ' -f1)
+  # a rebuilt jar, another JDK or another version of this script makes another key
+  key=$( { readlink -f "$(command -v java)"; IFS=: read -ra entries <<< "$cp"; ls -lL "${entries[@]}";
+    cat "${BASH_SOURCE[0]}"; } 2>&1 | cksum | cut -d' ' -f1)
   archive="$dir/$name-$key.jsa"
   if [[ -f $archive ]]; then
     spark_java -XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" "$@" || status=$?
@@ -95,11 +95,14 @@ archived_java() {
   if [[ $status -eq 0 && -s $list ]]; then
     echo "saving the classes this run loaded, for faster starts (once per build, about half a minute;" \
       "SOFTMAX_CLASS_ARCHIVE=off: never)" >&2
-    if java @"$ROOT/conf/jvm.options" -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$tmp" \
+    # without the method-handle classes the JDK would regenerate into the archive (@lambda-form-invoker):
+    # JDK 17 crashes loading those from an archive when an agent watches class loading (JFR, -javaagent)
+    grep -v '^@lambda-form-invoker' "$list" > "$list.kept" || true
+    if java @"$ROOT/conf/jvm.options" -Xshare:dump -XX:SharedClassListFile="$list.kept" -XX:SharedArchiveFile="$tmp" \
         -cp "$cp" > /dev/null 2>&1; then
       mv -f "$tmp" "$archive" 2> /dev/null || true
     fi
   fi
-  rm -f "$list" "$tmp"
+  rm -f "$list" "$list.kept" "$tmp"
   return $status
 }

@@ -53,6 +53,17 @@ class ClassArchiveTest {
   }
 
   @Test
+  void anAgentWatchingClassLoadingRunsWithTheArchive() throws Exception {
+    assertThat(run().status()).isZero();
+    Path recording = dir.resolve("probe.jfr");
+    // JFR's class-loading hook: JDK 17 crashed on the method-handle classes it regenerates into an archive
+    Run watched = run(List.of("JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=filename=" + recording));
+    assertThat(watched.status()).as(watched.output()).isZero();
+    assertThat(watched.output()).contains("probe ran: 10");
+    assertThat(recording).isNotEmptyFile();
+  }
+
+  @Test
   void aRunThatFailsLeavesNoArchiveAndKeepsItsStatus() throws Exception {
     Run failed = run("3");
     assertThat(failed.status()).isEqualTo(3);
@@ -109,7 +120,8 @@ class ClassArchiveTest {
     command.add(ArchiveProbe.class.getName());
     command.addAll(program);
     Path log = Files.createTempFile(dir, "run", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
     pb.environment().put("PROBE_JAR", jar.toString());
     pb.environment().put("SOFTMAX_CLASS_ARCHIVE_DIR", archives.toString());
     pb.environment().put("SOFTMAX_LOG_DIR", dir.resolve("logs").toString());
