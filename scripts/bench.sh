@@ -4,7 +4,8 @@
 #   scripts/bench.sh [--full]   longer: 400k x 256 rows, 5 runs each, scaling series, longer JMH
 #   scripts/bench.sh --processes  about 15 minutes: 400k x 256 rows (BENCH_ROWS); the identity copy and
 #                               the four jobs (forward, forward --log, backward from probs, from logits),
-#                               each a process of its own launched as run-local.sh launches the job,
+#                               each a process of its own launched as run-local.sh launches the job
+#                               (each with its class archive: scripts/common.sh),
 #                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round; writes
 #                               out/bench/processes.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
