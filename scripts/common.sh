@@ -81,7 +81,7 @@ archived_java() {
     cat "${BASH_SOURCE[0]}"; } 2>&1 | cksum | cut -d' ' -f1)
   archive="$dir/$name-$key.jsa"
   if [[ -f $archive ]]; then
-    spark_java -XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" "$@" || status=$?
+    spark_java -XX:SharedArchiveFile="$archive" -Xlog:cds=off -cp "$cp" "$@" || status=$?
     return $status
   fi
   for f in "$dir/$name"-*; do
