@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -129,12 +130,8 @@ class ClassArchiveTest {
     for (String e : env) {
       pb.environment().put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
     }
-    Process p = pb.start();
-    if (!p.waitFor(3, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("did not finish in 3 minutes:\n" + Files.readString(log));
-    }
-    return new Run(p.exitValue(), Files.readString(log));
+    JobProcess p = new JobProcess(pb.start(), log);
+    return new Run(p.await(), p.output());
   }
 
   private List<String> files() throws IOException {
@@ -157,10 +154,10 @@ class ClassArchiveTest {
       jarOut.closeEntry();
       if (!note.isEmpty()) {
         jarOut.putNextEntry(new JarEntry("note.txt"));
-        jarOut.write(note.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        jarOut.write(note.getBytes(StandardCharsets.UTF_8));
         jarOut.closeEntry();
       }
     }
-    Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -56,7 +56,7 @@ final class Exp {
     // i = 64k + j with 0 <= j < 64 (an arithmetic shift floors k for a negative i); 2^(j/64) is in
     // [1, 2), so adding k to its exponent field multiplies it by 2^k exactly (x >= -708 keeps it
     // normal), off the polynomial's path and without a multiplication
-    double scaled = Double.longBitsToDouble(Double.doubleToRawLongBits(TWO_TO_J_OVER_64[i & 63]) + ((long) (i >> 6) << 52));
-    return scaled * p;
+    long scaled = Double.doubleToRawLongBits(TWO_TO_J_OVER_64[i & 63]) + ((long) (i >> 6) << 52);
+    return Double.longBitsToDouble(scaled) * p;
   }
 }
