@@ -20,18 +20,22 @@ final class BatchWrite {
       Path output, Path quarantine, List<String> notes, String kernel) {
     long start = System.nanoTime();
     Dataset<Row> marked = BadRows.mark(run);
-    RowCounts counts = new RowCounts(run.rules());
+    boolean files = options.outputFormat == Formats.Output.parquet;
+    RowCounts counts = new RowCounts(run.rules(), files);
     Dataset<Row> good = BadRows.goodRows(marked, run, options.onBadRow, counts);
     List<String> partitionBy = options.outputFormat == Formats.Output.arrow ? List.of()
         : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
     Path staged = guard.stage(output);
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
-      guard.action(() -> {
-        write(good, options, partitionBy, run.output().column(), staged);
-        return null;
+      long written = guard.action(() -> {
+        if (!files) {
+          write(good, options, partitionBy, run.output().column(), staged);
+          return -1L;
+        }
+        return WrittenRows.count(spark, staged, () -> write(good, options, partitionBy, run.output().column(), staged));
       });
-      RowCounts.Tally tally = counts.tally();
+      RowCounts.Tally tally = counts.tally(written);
       long bad = tally.rowsIn() - tally.good();
       long quarantined = 0;
       if (stagedQuarantine != null) {

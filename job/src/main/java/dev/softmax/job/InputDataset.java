@@ -12,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,11 +33,16 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
       "spark.sql.parquet.enableVectorizedReader", "false",
       "spark.sql.parquet.enableNestedColumnVectorizedReader", "false");
 
+  /** When set, Spark reads every file's footer for the schema (a Spark job); the job then lets it. */
+  static final String MERGE_SCHEMA = "spark.sql.parquet.mergeSchema";
+
   /**
    * Reads {@code path} as {@code format}: parquet, arrow, or auto (told by the first file's bytes).
    * Parquet is checked by its first file's footer: float16 columns are refused (Spark cannot read
    * them), and BYTE_STREAM_SPLIT columns, which Spark's vectorized reader refuses, are read with
-   * the row-based reader ({@link #readSettings}).
+   * the row-based reader ({@link #readSettings}). Spark gets the schema from that footer, as its
+   * own inference would read it, rather than running a job to read a footer again (unless
+   * {@value #MERGE_SCHEMA} asks it to merge every file's).
    */
   static InputDataset read(SparkSession spark, Path path, Formats.Input format) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -59,7 +65,12 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     }
     Dataset<Row> rows;
     try {
-      rows = spark.read().parquet(path.toString());
+      DataFrameReader reader = spark.read();
+      if (footer.sparkSchema() != null && !Boolean.parseBoolean(spark.conf().get(MERGE_SCHEMA, "false"))) {
+        // the schema Spark would infer from one file's footer, from the footer already read: no Spark job
+        reader = reader.schema(footer.sparkSchema());
+      }
+      rows = reader.parquet(path.toString());
     } catch (RuntimeException e) {
       throw new UsageException("cannot read input " + path + " as Parquet: " + firstLine(e));
     }

@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.format.SchemaElement;
 import org.apache.parquet.format.Util;
+import org.apache.parquet.hadoop.Footer;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -21,16 +22,20 @@ import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * What one Parquet file's footer tells before Spark reads it: encodings Spark's vectorized reader
  * refuses (BYTE_STREAM_SPLIT, pyarrow's recommended float encoding), float16 columns Spark cannot
  * read at all, and the average number of leaf values per row of each top-level column (the row
- * width, which sizes the reader's batches), and the bytes of its largest row group (which a
- * reader holds at once).
+ * width, which sizes the reader's batches), the bytes of its largest row group (which a
+ * reader holds at once), and the schema Spark reads from it (null when Spark cannot).
  */
 record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Columns, Map<String, Double> valuesPerRow,
-    long largestRowGroupBytes) {
+    long largestRowGroupBytes, StructType sparkSchema) {
 
   static ParquetFooter read(Path file, Configuration conf) {
     ParquetMetadata footer;
@@ -39,7 +44,7 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
     } catch (IOException | RuntimeException e) {
       List<String> float16 = float16ColumnsUnknownToThisParquet(file, conf);
       if (!float16.isEmpty()) {
-        return new ParquetFooter(file, false, float16, Map.of(), 0);
+        return new ParquetFooter(file, false, float16, Map.of(), 0, null);
       }
       throw new UsageException("cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e));
     }
@@ -69,7 +74,22 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
       long v = values.getOrDefault(field.getName(), 0L);
       perRow.put(field.getName(), rows == 0 ? 0.0 : (double) v / rows);
     }
-    return new ParquetFooter(file, bss, List.copyOf(float16), perRow, largest);
+    return new ParquetFooter(file, bss, List.copyOf(float16), perRow, largest, sparkSchema(file, footer));
+  }
+
+  /**
+   * The schema Spark's own inference reads from this footer (the schema string Spark writes into its
+   * files, else the Parquet schema converted under the session's settings), or null when Spark cannot
+   * convert it: Spark's inference then reports why.
+   */
+  private static StructType sparkSchema(Path file, ParquetMetadata footer) {
+    try {
+      return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(file, footer),
+          new ParquetToSparkSchemaConverter(SQLConf.get()));
+    } catch (Exception e) {
+      // an AnalysisException for a type Spark cannot read (float16, refused above with advice)
+      return null;
+    }
   }
 
   /**

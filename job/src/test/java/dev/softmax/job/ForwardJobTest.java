@@ -107,10 +107,10 @@ class ForwardJobTest {
   }
 
   /**
-   * The row check, the function and the output column in one stage of generated code, reading the
-   * scan's columnar arrays: the bad-row counting (an observation, which runs outside generated code)
-   * comes after them. Counting before them split the stage and copied every row in between.
-   * Under the fail policy it counts the written rows themselves, last.
+   * The row check, the function, the output column and the write's sort by partition in one stage of
+   * generated code, reading the scan's columnar arrays. Under the fail policy nothing observes the
+   * rows (an observation runs outside generated code and split that stage in two): the write
+   * command counts them, and the summary's 300 rows in come from that count.
    */
   @Test
   void theCheckAndTheFunctionRunInOneGeneratedStage() throws Exception {
@@ -138,12 +138,12 @@ class ForwardJobTest {
       JobTestKit.spark().listenerManager().unregister(listener);
     }
     String plan = written.get();
-    assertThat(plan).as("the write's plan").isNotNull().contains("CollectMetrics");
-    assertThat(stageOf(plan, "CheckFunction")).as(plan).isEqualTo(stageOf(plan, "SoftmaxFunction"));
-    // under the fail policy the written rows themselves are counted: no projection after the counting
-    assertThat(plan.substring(0, plan.indexOf("CollectMetrics"))).as(plan).doesNotContain("Project");
-    // the scan's columnar batches feed that stage directly
-    assertThat(plan).as(plan).containsPattern("\\*\\(" + stageOf(plan, "CheckFunction") + "\\) ColumnarToRow");
+    assertThat(plan).as("the write's plan").isNotNull().doesNotContain("CollectMetrics");
+    String stage = stageOf(plan, "CheckFunction");
+    assertThat(stageOf(plan, "SoftmaxFunction")).as(plan).isEqualTo(stage);
+    // the scan's columnar batches feed that stage directly, and the write's sort is part of it
+    assertThat(plan).as(plan).containsPattern("\\*\\(" + stage + "\\) ColumnarToRow")
+        .containsPattern("\\*\\(" + stage + "\\) Sort");
   }
 
   /** The generated-code stage, {@code *(n)}, of the plan line that calls {@code function}. */
