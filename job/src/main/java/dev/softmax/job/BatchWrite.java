@@ -20,8 +20,9 @@ final class BatchWrite {
       Path output, Path quarantine, List<String> notes, String kernel) {
     long start = System.nanoTime();
     Dataset<Row> marked = BadRows.mark(run);
-    boolean files = options.outputFormat == Formats.Output.parquet;
-    RowCounts counts = new RowCounts(run.rules(), files);
+    // Spark's Parquet write counts the rows it writes (WrittenRows); the Arrow sink's does not
+    boolean parquet = options.outputFormat == Formats.Output.parquet;
+    RowCounts counts = new RowCounts(run.rules(), parquet);
     Dataset<Row> good = BadRows.goodRows(marked, run, options.onBadRow, counts);
     List<String> partitionBy = options.outputFormat == Formats.Output.arrow ? List.of()
         : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
@@ -29,7 +30,7 @@ final class BatchWrite {
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
       long written = guard.action(() -> {
-        if (!files) {
+        if (!parquet) {
           write(good, options, partitionBy, run.output().column(), staged);
           return -1L;
         }

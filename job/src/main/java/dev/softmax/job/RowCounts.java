@@ -30,8 +30,8 @@ final class RowCounts {
   private boolean observed;
 
   /**
-   * Counts for a run with these rules (null: every row is good); {@code writeCounts}: the run writes
-   * files and passes {@link #tally} the command's count.
+   * Counts for a run with these rules (null: every row is good); {@code writeCounts}: the run's write
+   * command counts what it writes, and {@link #tally} gets that count.
    */
   RowCounts(BatchRun.RowRules rules, boolean writeCounts) {
     this.reasons = rules == null ? List.of() : rules.reasons();
