@@ -29,12 +29,13 @@ final class BatchWrite {
     Path staged = guard.stage(output);
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
+      Runnable writeGood = () -> write(good, options, partitionBy, run.output().column(), staged);
       long written = guard.action(() -> {
         if (!parquet) {
-          write(good, options, partitionBy, run.output().column(), staged);
+          writeGood.run();
           return -1L;
         }
-        return WrittenRows.count(spark, staged, () -> write(good, options, partitionBy, run.output().column(), staged));
+        return WrittenRows.count(spark, staged, writeGood);
       });
       RowCounts.Tally tally = counts.tally(written);
       long bad = tally.rowsIn() - tally.good();

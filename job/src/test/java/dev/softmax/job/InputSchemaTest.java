@@ -12,6 +12,7 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.MetadataBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +28,7 @@ class InputSchemaTest {
   @TempDir
   static Path dir;
 
-  /** The schema Spark infers for {@code path}, and the number of Spark jobs the job's read ran. */
+  /** The job's read of {@code path} runs no Spark job and gets the schema Spark infers. */
   private static void assertSameSchemaWithoutJobs(Path path) throws Exception {
     SparkSession spark = JobTestKit.spark();
     AtomicInteger jobs = new AtomicInteger();
@@ -68,7 +69,7 @@ class InputSchemaTest {
         + " TIMESTAMP '2026-01-02 03:04:05' AS at, CAST(id AS DECIMAL(12, 3)) AS amount,"
         + " named_struct('a', id, 'b', array(CAST(id AS DOUBLE))) AS nested, map('k', CAST(id AS FLOAT)) AS m,"
         + " array(CAST(id AS FLOAT), 1.5F) AS logits, id % 3 AS part FROM range(30)");
-    rows = rows.withMetadata("logits", new org.apache.spark.sql.types.MetadataBuilder()
+    rows = rows.withMetadata("logits", new MetadataBuilder()
         .putString("comment", "raw scores").build());
     rows.write().partitionBy("part").parquet(out.toString());
     assertSameSchemaWithoutJobs(out);
