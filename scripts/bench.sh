@@ -6,7 +6,8 @@
 #                               the four jobs (forward, forward --log, backward from probs, from logits),
 #                               each a process of its own launched as run-local.sh launches the job
 #                               (each with its class archive: scripts/common.sh),
-#                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round; writes
+#                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round, wall and CPU
+#                               seconds, each ratio the median of the rounds' own ratios; writes
 #                               out/bench/processes.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
@@ -93,11 +94,11 @@ processes() {
   "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$probs" --mode overwrite >> "$dir/runs.log" 2>&1
   local variants=("copy (logits, grad)" "copy (probs, grad)" "forward" "forward --log" "backward from probs"
     "backward from logits")
+  local TIMEFORMAT='%R %U %S'
   for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
-      local start end
-      start=$(date +%s.%N)
-      case "$v" in
+      # bash's time: wall seconds and the CPU seconds (user, sys) of the process and its children
+      { time case "$v" in
         "copy (logits, grad)") copy_process "$in" "$dir/copy" ;;
         "copy (probs, grad)") copy_process "$probs" "$dir/copy_probs" ;;
         forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
@@ -105,33 +106,49 @@ processes() {
         "backward from probs") "$ROOT/scripts/run-local.sh" backward --input "$probs" --output "$dir/backward" --mode overwrite ;;
         "backward from logits") "$ROOT/scripts/run-local.sh" backward --input "$in" --logits-col logits \
           --output "$dir/backward_logits" --mode overwrite ;;
-      esac >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
-      end=$(date +%s.%N)
+      esac >> "$dir/runs.log" 2>&1 ; } 2> "$dir/time.txt" || { tail -5 "$dir/runs.log"; exit 1; }
       # round 0 warms the page cache and the disk, and saves the class archives (common.sh)
-      [[ $round -eq 0 ]] || awk -v v="$v" -v s="$start" -v e="$end" 'BEGIN {printf "%s|%.2f\n", v, e - s}' >> "$dir/times.txt"
+      [[ $round -eq 0 ]] || awk -v v="$v" -v r="$round" '{printf "%s|%s|%.2f|%.2f\n", r, v, $1, $2 + $3}' \
+        "$dir/time.txt" >> "$dir/times.txt"
       echo "round $round: $v done" >&2
     done
   done
+  # Ratios are paired: each job against the copy of its input in the same round, then the median
+  # over rounds, so that a slow stretch of a shared machine moves both sides of a ratio.
   awk -F'|' -v rows="$rows" -v machine="$(cat "$BENCH_DIR/machine.txt")" '
-    { t[$1] = t[$1] (t[$1] == "" ? "" : ", ") $2; v[$1, n[$1]++] = $2; if (!($1 in seen)) { seen[$1] = 1; order[k++] = $1 } }
-    function median(name,   i, j, a, c, x) {
-      c = n[name]; for (i = 0; i < c; i++) a[i] = v[name, i]
+    {
+      if (!($2 in seen)) { seen[$2] = 1; order[k++] = $2 }
+      wall[$1, $2] = $3; cpu[$1, $2] = $4; rounds[$1] = 1
+      t[$2] = t[$2] (t[$2] == "" ? "" : ", ") $3
+    }
+    function median(a, c,   i, j, x) {
       for (i = 1; i < c; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
       return c % 2 ? a[int(c / 2)] : (a[c / 2 - 1] + a[c / 2]) / 2
     }
+    function med(what, name,   a, c, r) {
+      c = 0; for (r in rounds) a[c++] = (what == "wall" ? wall[r, name] : cpu[r, name])
+      return median(a, c)
+    }
+    function ratio(what, name, base,   a, c, r) {
+      c = 0; for (r in rounds) a[c++] = (what == "wall" ? wall[r, name] / wall[r, base] : cpu[r, name] / cpu[r, base])
+      return median(a, c)
+    }
+    function line(label, name, base) {
+      printf "| %s | %.2fx | %.2fx | <= 1.05x |\n", label, ratio("wall", name, base), ratio("cpu", name, base)
+    }
     END {
-      printf "Whole processes (scripts/bench.sh --processes): %d rows x 256 float32 (+ grad), local[*], each command a process of its own launched as run-local.sh launches the job (times include JVM and Spark start); medians of %d interleaved rounds after a warm-up round; %s\n\n", rows, n[order[0]], machine
-      print "| command | median s | runs (s) |"
-      print "| --- | ---: | --- |"
-      for (i = 0; i < k; i++) printf "| %s | %.2f | %s |\n", order[i], median(order[i]), t[order[i]]
+      n = 0; for (r in rounds) n++
+      printf "Whole processes (scripts/bench.sh --processes): %d rows x 256 float32 (+ grad), local[*], each command a process of its own launched as run-local.sh launches the job (times include JVM and Spark start); %d interleaved rounds after a warm-up round; %s\n\n", rows, n, machine
+      print "| command | median s | median CPU s (user + sys) | runs (s) |"
+      print "| --- | ---: | ---: | --- |"
+      for (i = 0; i < k; i++) printf "| %s | %.2f | %.2f | %s |\n", order[i], med("wall", order[i]), med("cpu", order[i]), t[order[i]]
       print ""
-      print "| ratio | value | target |"
-      print "| --- | ---: | --- |"
-      c = median("copy (logits, grad)"); p = median("copy (probs, grad)")
-      printf "| forward / copy | %.2fx | <= 1.05x |\n", median("forward") / c
-      printf "| forward --log / copy | %.2fx | <= 1.05x |\n", median("forward --log") / c
-      printf "| backward from probs / copy of its input | %.2fx | <= 1.05x |\n", median("backward from probs") / p
-      printf "| backward from logits / copy of its input | %.2fx | <= 1.05x |\n", median("backward from logits") / c
+      print "| ratio (median over rounds of the ratio within a round) | wall | CPU | target (wall) |"
+      print "| --- | ---: | ---: | --- |"
+      line("forward / copy", "forward", "copy (logits, grad)")
+      line("forward --log / copy", "forward --log", "copy (logits, grad)")
+      line("backward from probs / copy of its input", "backward from probs", "copy (probs, grad)")
+      line("backward from logits / copy of its input", "backward from logits", "copy (logits, grad)")
     }' "$dir/times.txt" > "$out"
   cat "$out"
   rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward*
