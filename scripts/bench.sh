@@ -118,7 +118,7 @@ processes() {
   awk -F'|' -v rows="$rows" -v machine="$(cat "$BENCH_DIR/machine.txt")" '
     {
       if (!($2 in seen)) { seen[$2] = 1; order[k++] = $2 }
-      wall[$1, $2] = $3; cpu[$1, $2] = $4; rounds[$1] = 1
+      secs["wall", $1, $2] = $3; secs["cpu", $1, $2] = $4; rounds[$1] = 1
       t[$2] = t[$2] (t[$2] == "" ? "" : ", ") $3
     }
     function median(a, c,   i, j, x) {
@@ -126,11 +126,11 @@ processes() {
       return c % 2 ? a[int(c / 2)] : (a[c / 2 - 1] + a[c / 2]) / 2
     }
     function med(what, name,   a, c, r) {
-      c = 0; for (r in rounds) a[c++] = (what == "wall" ? wall[r, name] : cpu[r, name])
+      c = 0; for (r in rounds) a[c++] = secs[what, r, name]
       return median(a, c)
     }
     function ratio(what, name, base,   a, c, r) {
-      c = 0; for (r in rounds) a[c++] = (what == "wall" ? wall[r, name] / wall[r, base] : cpu[r, name] / cpu[r, base])
+      c = 0; for (r in rounds) a[c++] = secs[what, r, name] / secs[what, r, base]
       return median(a, c)
     }
     function line(label, name, base) {
@@ -151,7 +151,7 @@ processes() {
       line("backward from logits / copy of its input", "backward from logits", "copy (logits, grad)")
     }' "$dir/times.txt" > "$out"
   cat "$out"
-  rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward*
+  rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir/time.txt"
 }
 
 if [[ $mode == scale ]]; then
