@@ -9,6 +9,10 @@
 #                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round, wall and CPU
 #                               seconds, each ratio the median of the rounds' own ratios; writes
 #                               out/bench/processes.md
+#   scripts/bench.sh --threads  about 6 minutes: where a process's CPU goes, by thread (JFR's
+#                               jdk.ThreadCPULoad): the copy, forward and forward --log as in
+#                               --processes, 3 rounds (BENCH_ROUNDS) after a warm-up round, median
+#                               CPU seconds per thread group; writes out/bench/threads.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
 #                               its peak RSS; writes out/bench/scale.md
@@ -22,7 +26,8 @@ case "${1:-}" in
   --full|"") mode=full ;;
   --scale) mode=scale ;;
   --processes) mode=processes ;;
-  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--scale]" >&2; exit 2 ;;
+  --threads) mode=threads ;;
+  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--threads|--scale]" >&2; exit 2 ;;
 esac
 if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' \
       -newer "$JOB_BUILD/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$JOB_BUILD/test-classpath.txt" ]]; then
@@ -154,6 +159,89 @@ processes() {
   rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir/time.txt"
 }
 
+# Where each process's CPU goes: the copy and the forward jobs as in --processes, each under a
+# flight recording of every thread's CPU load (jdk.ThreadCPULoad, each 500 ms: a share of all
+# cores, so seconds = share x 0.5 x cores; GC threads are not Java threads and are not in it).
+threads() {
+  local dir="$BENCH_DIR/threads" rows="${BENCH_ROWS:-400000}" out="$BENCH_DIR/threads.md" cores
+  cores=$(nproc)
+  mkdir -p "$dir"
+  : > "$dir/runs.log"
+  : > "$dir/cpu.txt"
+  local in="$dir/logits"
+  export SOFTMAX_NO_BUILD=1
+  cat > "$dir/threads.jfc" <<'JFC'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0">
+  <event name="jdk.ThreadCPULoad"><setting name="enabled">true</setting><setting name="period">500 ms</setting></event>
+</configuration>
+JFC
+  echo "== threads: generating $rows x 256 (logits and grad)" >&2
+  "$ROOT/scripts/run-local.sh" generate --output "$in" --rows "$rows" --width 256 --partitions 8 --grad \
+    --mode overwrite >> "$dir/runs.log" 2>&1
+  local variants=(copy forward "forward --log") v jfr
+  for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
+    for v in "${variants[@]}"; do
+      jfr="$dir/run.jfr"
+      export SOFTMAX_JAVA_OPTS="-XX:StartFlightRecording=filename=$jfr,settings=$dir/threads.jfc"
+      case "$v" in
+        copy) copy_process "$in" "$dir/copy" ;;
+        forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
+        "forward --log") "$ROOT/scripts/run-local.sh" forward --log --input "$in" --output "$dir/forward_log" \
+          --mode overwrite ;;
+      esac >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
+      unset SOFTMAX_JAVA_OPTS
+      # round 0 warms the page cache and saves the class archives, as in --processes
+      [[ $round -eq 0 ]] || jfr print --events jdk.ThreadCPULoad "$jfr" | awk -v r="$round" -v v="$v" -v cores="$cores" '
+        /user = / { u = $3 + 0 } /system = / { s = $3 + 0 }
+        /eventThread = / {
+          t = $0; sub(/^[^"]*"/, "", t); sub(/".*/, "", t)
+          sub(/ for task .*/, "", t); sub(/#?[-0-9]+$/, "", t); sub(/-$/, "", t)
+          cpu[t] += (u + s) / 100 * 0.5 * cores
+        }
+        END { for (t in cpu) printf "%s|%s|%s|%.3f\n", r, v, t, cpu[t] }' >> "$dir/cpu.txt"
+      rm -f "$jfr"
+      echo "round $round: $v done" >&2
+    done
+  done
+  awk -F'|' -v rows="$rows" -v machine="$(cat "$BENCH_DIR/machine.txt")" '
+    {
+      if (!($2 in seen)) { seen[$2] = 1; order[k++] = $2 }
+      cpu[$1, $2, $3] += $4; total[$1, $2] += $4; groups[$3] = 1; rounds[$1] = 1
+    }
+    function median(a, c,   i, j, x) {
+      for (i = 1; i < c; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return c % 2 ? a[int(c / 2)] : (a[c / 2 - 1] + a[c / 2]) / 2
+    }
+    function med(v, g,   a, c, r) {
+      c = 0; for (r in rounds) a[c++] = (g == "" ? total[r, v] : cpu[r, v, g]) + 0
+      return median(a, c)
+    }
+    END {
+      n = 0; for (r in rounds) n++
+      printf "CPU seconds by thread (scripts/bench.sh --threads): %d rows x 256 float32 (+ grad), local[*], each command a process of its own as in --processes, under a flight recording of jdk.ThreadCPULoad (GC threads not included); medians of %d rounds after a warm-up round; %s\n\n", rows, n, machine
+      printf "| thread |"; for (i = 0; i < k; i++) printf " %s |", order[i]
+      for (i = 1; i < k; i++) printf " %s - %s |", order[i], order[0]
+      printf "\n| --- |"; for (i = 1; i < 2 * k; i++) printf " ---: |"; printf "\n"
+      # the groups that take a tenth of a second or more in some command, largest first
+      m = 0
+      for (g in groups) { big = 0; for (i = 0; i < k; i++) if (med(order[i], g) >= 0.1) big = 1; if (big) list[m++] = g }
+      for (i = 1; i < m; i++) { x = list[i]; for (j = i - 1; j >= 0 && med(order[0], list[j]) + med(order[1], list[j]) < med(order[0], x) + med(order[1], x); j--) list[j + 1] = list[j]; list[j + 1] = x }
+      for (j = 0; j < m; j++) {
+        printf "| %s |", list[j]; for (i = 0; i < k; i++) printf " %.2f |", med(order[i], list[j])
+        for (i = 1; i < k; i++) printf " %+.2f |", med(order[i], list[j]) - med(order[0], list[j]); printf "\n"
+      }
+      printf "| all threads |"; for (i = 0; i < k; i++) printf " %.2f |", med(order[i], "")
+      for (i = 1; i < k; i++) printf " %+.2f |", med(order[i], "") - med(order[0], ""); printf "\n"
+    }' "$dir/cpu.txt" > "$out"
+  cat "$out"
+  rm -rf "$in" "$dir"/copy "$dir"/forward*
+}
+
+if [[ $mode == threads ]]; then
+  threads
+  exit
+fi
 if [[ $mode == scale ]]; then
   scale_series
   exit

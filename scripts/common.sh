@@ -52,8 +52,13 @@ LOG_FILE="$LOG_DIR/softmax-$(date +%Y%m%d-%H%M%S)-$$.log"
 DRIVER_LOG_PROPS=(-Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" -Dsoftmax.log.file="$LOG_FILE")
 
 # java with the flags Spark needs on Java 17, the job's conf, and Spark from the Maven classpath.
+# SOFTMAX_JAVA_OPTS: more options for this JVM (the driver, and in local mode the executors), split
+# at spaces, e.g. a flight recording: SOFTMAX_JAVA_OPTS=-XX:StartFlightRecording=filename=run.jfr
 spark_java() {
+  local extra=()
+  read -ra extra <<< "${SOFTMAX_JAVA_OPTS:-}"
   java @"$ROOT/conf/jvm.options" \
+    "${extra[@]}" \
     "${DRIVER_LOG_PROPS[@]}" \
     -Dsoftmax.job.defaults="$ROOT/conf/job.properties" \
     "$@"
