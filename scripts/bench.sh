@@ -9,7 +9,7 @@
 #                               3 interleaved rounds (BENCH_ROUNDS) after a warm-up round, wall and CPU
 #                               seconds, each ratio the median of the rounds' own ratios; writes
 #                               out/bench/processes.md
-#   scripts/bench.sh --threads  about 6 minutes: where a process's CPU goes, by thread (JFR's
+#   scripts/bench.sh --threads  about 8 minutes: where a process's CPU goes, by thread (JFR's
 #                               jdk.ThreadCPULoad): the copy, forward and forward --log as in
 #                               --processes, 3 rounds (BENCH_ROUNDS) after a warm-up round, median
 #                               CPU seconds per thread group; writes out/bench/threads.md

@@ -8,11 +8,11 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructField;
 
 /**
- * The identity copy that {@code scripts/bench.sh --processes} times against the job, as a process
- * of its own launched the way the job is (spark-submit, the same conf): reads a Parquet dataset
- * partitioned by {@code part} and writes it unchanged with the job's writer settings (zstd,
- * dictionary encoding off for one float list, as the job has it for the list it computes), so the
- * difference is what the job adds.
+ * The identity copy that {@code scripts/bench.sh --processes} and {@code --threads} measure the job
+ * against, as a process of its own launched the way the job is (spark-submit, the same conf):
+ * reads a Parquet dataset partitioned by {@code part} and writes it unchanged with the job's writer
+ * settings (zstd, dictionary encoding off for one float list, as the job has it for the list it
+ * computes), so the difference is what the job adds.
  *
  * <p>{@code ParquetCopy INPUT OUTPUT}
  */
