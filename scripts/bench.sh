@@ -85,33 +85,46 @@ copy_process() {
     --master "${SPARK_MASTER:-local[*]}" --class dev.softmax.job.bench.ParquetCopy "$APP_JAR" "$@"
 }
 
+# The input of the whole-process benchmarks: DIR/logits, ROWS x 256 float32 with a grad column.
+bench_input() {
+  echo "== ${1##*/}: generating $2 x 256 (logits and grad)" >&2
+  "$ROOT/scripts/run-local.sh" generate --output "$1/logits" --rows "$2" --width 256 --partitions 8 --grad \
+    --mode overwrite >> "$1/runs.log" 2>&1
+}
+
+# One command of the whole-process benchmarks, by its name in their tables, on DIR/logits (and
+# DIR/probs, the forward's output, for the backward from probabilities and its copy).
+bench_command() {
+  local dir=$2 in="$2/logits" probs="$2/probs"
+  case "$1" in
+    "copy (logits, grad)") copy_process "$in" "$dir/copy" ;;
+    "copy (probs, grad)") copy_process "$probs" "$dir/copy_probs" ;;
+    forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
+    "forward --log") "$ROOT/scripts/run-local.sh" forward --log --input "$in" --output "$dir/forward_log" --mode overwrite ;;
+    "backward from probs") "$ROOT/scripts/run-local.sh" backward --input "$probs" --output "$dir/backward" --mode overwrite ;;
+    "backward from logits") "$ROOT/scripts/run-local.sh" backward --input "$in" --logits-col logits \
+      --output "$dir/backward_logits" --mode overwrite ;;
+  esac
+}
+
 # Whole processes, interleaved: each job against the identity copy of its input, medians of 3 rounds.
 processes() {
   local dir="$BENCH_DIR/processes" rows="${BENCH_ROWS:-400000}" out="$BENCH_DIR/processes.md"
   mkdir -p "$dir"
   : > "$dir/runs.log"
   : > "$dir/times.txt"
-  local in="$dir/logits" probs="$dir/probs"
   export SOFTMAX_NO_BUILD=1
-  echo "== processes: generating $rows x 256 (logits and grad)" >&2
-  "$ROOT/scripts/run-local.sh" generate --output "$in" --rows "$rows" --width 256 --partitions 8 --grad \
-    --mode overwrite >> "$dir/runs.log" 2>&1
-  "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$probs" --mode overwrite >> "$dir/runs.log" 2>&1
+  bench_input "$dir" "$rows"
+  "$ROOT/scripts/run-local.sh" forward --input "$dir/logits" --output "$dir/probs" --mode overwrite \
+    >> "$dir/runs.log" 2>&1
   local variants=("copy (logits, grad)" "copy (probs, grad)" "forward" "forward --log" "backward from probs"
     "backward from logits")
   local TIMEFORMAT='%R %U %S'
   for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
       # bash's time: wall seconds and the CPU seconds (user, sys) of the process and its children
-      { time case "$v" in
-        "copy (logits, grad)") copy_process "$in" "$dir/copy" ;;
-        "copy (probs, grad)") copy_process "$probs" "$dir/copy_probs" ;;
-        forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
-        "forward --log") "$ROOT/scripts/run-local.sh" forward --log --input "$in" --output "$dir/forward_log" --mode overwrite ;;
-        "backward from probs") "$ROOT/scripts/run-local.sh" backward --input "$probs" --output "$dir/backward" --mode overwrite ;;
-        "backward from logits") "$ROOT/scripts/run-local.sh" backward --input "$in" --logits-col logits \
-          --output "$dir/backward_logits" --mode overwrite ;;
-      esac >> "$dir/runs.log" 2>&1 ; } 2> "$dir/time.txt" || { tail -5 "$dir/runs.log"; exit 1; }
+      { time bench_command "$v" "$dir" >> "$dir/runs.log" 2>&1 ; } 2> "$dir/time.txt" \
+        || { tail -5 "$dir/runs.log"; exit 1; }
       # round 0 warms the page cache and the disk, and saves the class archives (common.sh)
       [[ $round -eq 0 ]] || awk -v v="$v" -v r="$round" '{printf "%s|%s|%.2f|%.2f\n", r, v, $1, $2 + $3}' \
         "$dir/time.txt" >> "$dir/times.txt"
@@ -156,7 +169,7 @@ processes() {
       line("backward from logits / copy of its input", "backward from logits", "copy (logits, grad)")
     }' "$dir/times.txt" > "$out"
   cat "$out"
-  rm -rf "$in" "$probs" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir/time.txt"
+  rm -rf "$dir/logits" "$dir/probs" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir/time.txt"
 }
 
 # Where each process's CPU goes: the copy and the forward jobs as in --processes, each under a
@@ -168,7 +181,6 @@ threads() {
   mkdir -p "$dir"
   : > "$dir/runs.log"
   : > "$dir/cpu.txt"
-  local in="$dir/logits"
   export SOFTMAX_NO_BUILD=1
   cat > "$dir/threads.jfc" <<'JFC'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -176,21 +188,12 @@ threads() {
   <event name="jdk.ThreadCPULoad"><setting name="enabled">true</setting><setting name="period">500 ms</setting></event>
 </configuration>
 JFC
-  echo "== threads: generating $rows x 256 (logits and grad)" >&2
-  "$ROOT/scripts/run-local.sh" generate --output "$in" --rows "$rows" --width 256 --partitions 8 --grad \
-    --mode overwrite >> "$dir/runs.log" 2>&1
-  local variants=(copy forward "forward --log") v jfr
+  bench_input "$dir" "$rows"
+  local variants=("copy (logits, grad)" forward "forward --log") v jfr="$dir/run.jfr"
   for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
-      jfr="$dir/run.jfr"
-      export SOFTMAX_JAVA_OPTS="-XX:StartFlightRecording=filename=$jfr,settings=$dir/threads.jfc"
-      case "$v" in
-        copy) copy_process "$in" "$dir/copy" ;;
-        forward) "$ROOT/scripts/run-local.sh" forward --input "$in" --output "$dir/forward" --mode overwrite ;;
-        "forward --log") "$ROOT/scripts/run-local.sh" forward --log --input "$in" --output "$dir/forward_log" \
-          --mode overwrite ;;
-      esac >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
-      unset SOFTMAX_JAVA_OPTS
+      SOFTMAX_JAVA_OPTS="-XX:StartFlightRecording=filename=$jfr,settings=$dir/threads.jfc" \
+        bench_command "$v" "$dir" >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
       # round 0 warms the page cache and saves the class archives, as in --processes
       [[ $round -eq 0 ]] || jfr print --events jdk.ThreadCPULoad "$jfr" | awk -v r="$round" -v v="$v" -v cores="$cores" '
         /user = / { u = $3 + 0 } /system = / { s = $3 + 0 }
@@ -235,7 +238,7 @@ JFC
       for (i = 1; i < k; i++) printf " %+.2f |", med(order[i], "") - med(order[0], ""); printf "\n"
     }' "$dir/cpu.txt" > "$out"
   cat "$out"
-  rm -rf "$in" "$dir"/copy "$dir"/forward*
+  rm -rf "$dir/logits" "$dir"/copy "$dir"/forward*
 }
 
 if [[ $mode == threads ]]; then
