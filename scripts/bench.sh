@@ -122,6 +122,8 @@ processes() {
   local TIMEFORMAT='%R %U %S'
   for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
+      # untimed: the disk takes the previous command's output now, not while this one runs
+      sync
       # bash's time: wall seconds and the CPU seconds (user, sys) of the process and its children
       { time bench_command "$v" "$dir" >> "$dir/runs.log" 2>&1 ; } 2> "$dir/time.txt" \
         || { tail -5 "$dir/runs.log"; exit 1; }
@@ -192,6 +194,7 @@ JFC
   local variants=("copy (logits, grad)" forward "forward --log") v jfr="$dir/run.jfr"
   for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
     for v in "${variants[@]}"; do
+      sync
       SOFTMAX_JAVA_OPTS="-XX:StartFlightRecording=filename=$jfr,settings=$dir/threads.jfc" \
         bench_command "$v" "$dir" >> "$dir/runs.log" 2>&1 || { tail -5 "$dir/runs.log"; exit 1; }
       # round 0 warms the page cache and saves the class archives, as in --processes
