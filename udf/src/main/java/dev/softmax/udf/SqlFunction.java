@@ -5,9 +5,11 @@ import static dev.softmax.udf.RowCheck.VALUES;
 
 import dev.softmax.udf.functions.CheckFunction;
 import dev.softmax.udf.functions.LogSoftmaxBackwardFunction;
+import dev.softmax.udf.functions.LogSoftmaxCheckedFunction;
 import dev.softmax.udf.functions.LogSoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction;
 import dev.softmax.udf.functions.SoftmaxBackwardFunction;
+import dev.softmax.udf.functions.SoftmaxCheckedFunction;
 import dev.softmax.udf.functions.SoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxJacobianFunction;
 import dev.softmax.udf.kernel.Kernels;
@@ -33,6 +35,10 @@ public enum SqlFunction {
   SOFTMAX_BACKWARD_FROM_LOGITS(new SoftmaxBackwardFromLogitsFunction(), LOGITS, VALUES),
   LOG_SOFTMAX_BACKWARD(new LogSoftmaxBackwardFunction(), LOGITS, VALUES),
   SOFTMAX_JACOBIAN(new SoftmaxJacobianFunction(), VALUES),
+  /** {@link #SOFTMAX} that fails the query on a bad row: it checks its own argument. */
+  SOFTMAX_CHECKED(new SoftmaxCheckedFunction()),
+  /** {@link #LOG_SOFTMAX} that fails the query on a bad row: it checks its own argument. */
+  LOG_SOFTMAX_CHECKED(new LogSoftmaxCheckedFunction()),
   CHECK_LOGITS(CheckFunction.logits()),
   CHECK_VALUES(CheckFunction.values());
 
@@ -57,9 +63,25 @@ public enum SqlFunction {
     return function;
   }
 
-  /** For each array argument, in order, the rules its rows must meet (none for the checks themselves). */
+  /**
+   * For each array argument, in order, the rules its rows must meet: none for the checks, and none
+   * for the checked forms, which fail on a row that breaks them.
+   */
   public List<RowCheck> argumentChecks() {
     return argumentChecks;
+  }
+
+  /**
+   * The form of this function that checks its rows itself and fails the query on a bad one, with a
+   * {@link RowProblemException} that says why (a batch job that stops on a bad row reads each row
+   * once with it); empty when there is none.
+   */
+  public Optional<SqlFunction> checked() {
+    return switch (this) {
+      case SOFTMAX -> Optional.of(SOFTMAX_CHECKED);
+      case LOG_SOFTMAX -> Optional.of(LOG_SOFTMAX_CHECKED);
+      default -> Optional.empty();
+    };
   }
 
   /**

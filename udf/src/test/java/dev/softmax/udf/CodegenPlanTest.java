@@ -71,7 +71,7 @@ class CodegenPlanTest {
   void catalogListsItsFunctions() {
     assertThat(new SoftmaxCatalog().listFunctions(new String[0]))
         .extracting(Identifier::name)
-        .containsExactly("check_logits", "check_values", "log_softmax", "log_softmax_backward", "softmax", "softmax_backward",
-            "softmax_backward_from_logits", "softmax_jacobian");
+        .containsExactly("check_logits", "check_values", "log_softmax", "log_softmax_backward", "log_softmax_checked",
+            "softmax", "softmax_backward", "softmax_backward_from_logits", "softmax_checked", "softmax_jacobian");
   }
 }

@@ -1,5 +1,8 @@
 package dev.softmax.udf.functions;
 
+import dev.softmax.udf.RowProblem;
+import dev.softmax.udf.RowProblemException;
+import dev.softmax.udf.kernel.Maximum;
 import dev.softmax.udf.kernel.RowKernels;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -33,6 +36,38 @@ final class ArrayRows {
     double[] out = new double[in.length];
     kernel.apply(in, temperature, out);
     return of(out);
+  }
+
+  /**
+   * Applies {@code kernel} to a float array of logits, which must pass {@code check_logits}: else
+   * throws {@link RowProblemException}. The row is checked on the copy the kernel reads, so it is
+   * read out of Spark's array once.
+   */
+  static ArrayData mapCheckedFloats(String function, ArrayData x, double t, RowKernels.OfFloat kernel) {
+    double temperature = temperature(function, t);
+    requireGood(function, CheckFunction.shape(x));
+    float[] in = x.toFloatArray();
+    requireGood(function, CheckFunction.logitsProblem(Maximum.of(in)));
+    float[] out = new float[in.length];
+    kernel.apply(in, temperature, out);
+    return of(out);
+  }
+
+  /** {@link #mapCheckedFloats} on a double array. */
+  static ArrayData mapCheckedDoubles(String function, ArrayData x, double t, RowKernels.OfDouble kernel) {
+    double temperature = temperature(function, t);
+    requireGood(function, CheckFunction.shape(x));
+    double[] in = x.toDoubleArray();
+    requireGood(function, CheckFunction.logitsProblem(Maximum.of(in)));
+    double[] out = new double[in.length];
+    kernel.apply(in, temperature, out);
+    return of(out);
+  }
+
+  private static void requireGood(String function, RowProblem problem) {
+    if (problem != null) {
+      throw new RowProblemException(function, problem);
+    }
   }
 
   /** Applies {@code kernel} to two float arrays; the kernel refuses two lengths. */

@@ -22,13 +22,6 @@ import org.apache.spark.unsafe.types.UTF8String;
  * non-finite value.
  */
 public final class CheckFunction implements UnboundFunction {
-  private static final UTF8String NULL_ARRAY = RowProblem.NULL_ARRAY.answer();
-  private static final UTF8String EMPTY_ARRAY = RowProblem.EMPTY_ARRAY.answer();
-  private static final UTF8String NULL_ELEMENT = RowProblem.NULL_ELEMENT.answer();
-  private static final UTF8String NAN_OR_INFINITY = RowProblem.NAN_OR_INFINITY.answer();
-  private static final UTF8String ALL_MASKED = RowProblem.ALL_MASKED.answer();
-  private static final UTF8String NON_FINITE = RowProblem.NON_FINITE.answer();
-
   private final String name;
   private final boolean logits;
 
@@ -72,15 +65,18 @@ public final class CheckFunction implements UnboundFunction {
     return isFloat ? new FloatValues(name, type) : new DoubleValues(name, type);
   }
 
-  /** Null, empty, null element: the checks both functions share. */
-  private static UTF8String shape(ArrayData a) {
+  /**
+   * Null, empty, null element: the checks both functions share (and the checked functions make
+   * before they copy the row).
+   */
+  static RowProblem shape(ArrayData a) {
     if (a == null) {
-      return NULL_ARRAY;
+      return RowProblem.NULL_ARRAY;
     }
     if (a.numElements() == 0) {
-      return EMPTY_ARRAY;
+      return RowProblem.EMPTY_ARRAY;
     }
-    return ArrayRows.hasNullElement(a) ? NULL_ELEMENT : null;
+    return ArrayRows.hasNullElement(a) ? RowProblem.NULL_ELEMENT : null;
   }
 
   /**
@@ -88,16 +84,21 @@ public final class CheckFunction implements UnboundFunction {
    * vectorized pass over a copy of the row, which costs less than reading Spark's array element
    * by element.
    */
-  private static UTF8String logitsProblem(double max) {
+  static RowProblem logitsProblem(double max) {
     if (max != max || max == Double.POSITIVE_INFINITY) {
-      return NAN_OR_INFINITY;
+      return RowProblem.NAN_OR_INFINITY;
     }
-    return max == Double.NEGATIVE_INFINITY ? ALL_MASKED : null;
+    return max == Double.NEGATIVE_INFINITY ? RowProblem.ALL_MASKED : null;
   }
 
   /** Any non-finite value, told by the row's largest magnitude (NaN or +inf when there is one). */
-  private static UTF8String valuesProblem(double magnitude) {
-    return Double.isFinite(magnitude) ? null : NON_FINITE;
+  private static RowProblem valuesProblem(double magnitude) {
+    return Double.isFinite(magnitude) ? null : RowProblem.NON_FINITE;
+  }
+
+  /** The check's answer: null for a good row. */
+  private static UTF8String answer(RowProblem problem) {
+    return problem == null ? null : problem.answer();
   }
 
   /** nn.check_logits(array&lt;float&gt;). */
@@ -108,8 +109,8 @@ public final class CheckFunction implements UnboundFunction {
 
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
-      UTF8String problem = shape(a);
-      return problem != null ? problem : logitsProblem(Maximum.of(a.toFloatArray()));
+      RowProblem problem = shape(a);
+      return answer(problem != null ? problem : logitsProblem(Maximum.of(a.toFloatArray())));
     }
   }
 
@@ -121,8 +122,8 @@ public final class CheckFunction implements UnboundFunction {
 
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
-      UTF8String problem = shape(a);
-      return problem != null ? problem : logitsProblem(Maximum.of(a.toDoubleArray()));
+      RowProblem problem = shape(a);
+      return answer(problem != null ? problem : logitsProblem(Maximum.of(a.toDoubleArray())));
     }
   }
 
@@ -134,8 +135,8 @@ public final class CheckFunction implements UnboundFunction {
 
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
-      UTF8String problem = shape(a);
-      return problem != null ? problem : valuesProblem(Maximum.magnitude(a.toFloatArray()));
+      RowProblem problem = shape(a);
+      return answer(problem != null ? problem : valuesProblem(Maximum.magnitude(a.toFloatArray())));
     }
   }
 
@@ -147,8 +148,8 @@ public final class CheckFunction implements UnboundFunction {
 
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
-      UTF8String problem = shape(a);
-      return problem != null ? problem : valuesProblem(Maximum.magnitude(a.toDoubleArray()));
+      RowProblem problem = shape(a);
+      return answer(problem != null ? problem : valuesProblem(Maximum.magnitude(a.toDoubleArray())));
     }
   }
 }
