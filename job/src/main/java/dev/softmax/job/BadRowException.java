@@ -1,5 +1,7 @@
 package dev.softmax.job;
 
+import dev.softmax.udf.RowProblem;
+import dev.softmax.udf.RowProblemException;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.SparkThrowable;
@@ -33,6 +35,20 @@ final class BadRowException extends RuntimeException {
       }
       if (message != null && message.startsWith(MARKER)) {
         return Optional.of(new BadRowException(message));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The problem a checked function ({@link dev.softmax.udf.SqlFunction#checked()}) threw inside a
+   * failure of a Spark job, if that is what stopped it: the function knows why the row is bad, not
+   * where it is ({@link BadRows#located}).
+   */
+  static Optional<RowProblem> checkedWithin(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof RowProblemException r) {
+        return Optional.of(r.problem());
       }
     }
     return Optional.empty();

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
 
+import dev.softmax.udf.RowProblem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +36,8 @@ final class BadRows {
   static final String FILE = "__softmax_file";
   /** The column quarantined rows carry their reason in. */
   static final String QUARANTINE_ERROR = "error";
+  /** How the fail policy's message ends: what to do instead. */
+  private static final String INSTEAD = "; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip).";
 
   private BadRows() {}
 
@@ -50,7 +53,10 @@ final class BadRows {
    * Spark's observation runs outside generated code, so counting earlier would split the read, the
    * check and the function into two stages and copy every row (its arrays element by element) in
    * between. Under the fail policy (and without rules) every row written is good, so the written
-   * rows themselves are counted, last: no projection follows the observation.
+   * rows themselves are counted, last: no projection follows the observation. Under the fail policy
+   * a function with a checked form computes the output with it, and the mark goes unread (Spark
+   * prunes it): a bad row fails the run from inside the function, and {@link #located} then finds
+   * where it is.
    */
   static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
     BatchRun.Output out = run.output();
@@ -58,6 +64,7 @@ final class BadRows {
     String[] consumed = out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
     if (!run.hasRules() || policy == BadRowPolicy.fail) {
       Column result = !run.hasRules() ? out.result()
+          : out.checkedResult() != null ? out.checkedResult()
           : when(col(ERROR).isNotNull(), raise_error(failMessage(run))).otherwise(out.result());
       return counts.observeAllGood(dropInternal(marked.withColumn(out.column(), result).drop(consumed)));
     }
@@ -74,6 +81,27 @@ final class BadRows {
         .observe(seen, count(lit(1)).as("rows"));
     bad.write().partitionBy(partitionBy.toArray(String[]::new)).parquet(to.toString());
     return (Long) RowCounts.metrics(seen).get("rows");
+  }
+
+  /**
+   * The fail policy's message for a run that a checked function stopped on a row with {@code
+   * problem}: found by reading {@code marked} again for a bad row, which the function could not
+   * name (it knows neither the keys nor the file). When that read finds none (the input changed)
+   * or fails, the message gives the reason alone.
+   */
+  static BadRowException located(Dataset<Row> marked, BatchRun run, RowProblem problem) {
+    try {
+      List<Row> found = marked.filter(col(ERROR).isNotNull()).select(failMessage(run)).limit(1).collectAsList();
+      if (!found.isEmpty()) {
+        return new BadRowException(found.get(0).getString(0));
+      }
+    } catch (Exception e) {
+      // (SparkException is checked, and Spark throws it from Java's view undeclared) the reason
+      // alone, below: the failure that matters is the bad row's
+    }
+    String reason = run.rules().reasons().stream().filter(r -> r.endsWith(": " + problem.reason())).findFirst()
+        .orElse(problem.reason());
+    return new BadRowException(BadRowException.MARKER + run.command() + ": " + reason + INSTEAD);
   }
 
   /** Drops the job's own working columns. */
@@ -94,7 +122,6 @@ final class BadRows {
     Column where = key.isEmpty()
         ? concat(lit("in "), file)
         : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
-    return concat(lit(BadRowException.MARKER + run.command() + ": "), col(ERROR), lit(" at "), where,
-        lit("; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip)."));
+    return concat(lit(BadRowException.MARKER + run.command() + ": "), col(ERROR), lit(" at "), where, lit(INSTEAD));
   }
 }

@@ -22,10 +22,18 @@ record BatchRun(String command, Source source, RowRules rules, Output output) {
   record RowRules(Column problem, List<String> reasons) {}
 
   /**
-   * The column the run writes: its name, how it is computed, the input columns it replaces, and
-   * its element type for the summary.
+   * The column the run writes: its name, how it is computed, the input columns it replaces, its
+   * element type for the summary, and (null when the function has none) how a form of the function
+   * that fails on a bad row computes it: that form must fail on exactly the rows the run's rules
+   * find bad, and a run that stops on its first bad row computes the column with it, so each row is
+   * read once rather than by the check and then by the function.
    */
-  record Output(String column, Column result, List<String> consumed, String elementType) {}
+  record Output(String column, Column result, List<String> consumed, String elementType, Column checkedResult) {
+    /** An output whose function has no checked form. */
+    Output(String column, Column result, List<String> consumed, String elementType) {
+      this(column, result, consumed, elementType, null);
+    }
+  }
 
   /** A run without row rules: every row is written (generate). */
   static BatchRun withoutRules(String command, Source source, Output output) {

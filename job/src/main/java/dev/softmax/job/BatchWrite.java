@@ -2,6 +2,7 @@ package dev.softmax.job;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -11,7 +12,8 @@ import org.apache.spark.sql.SparkSession;
  * Carries out a {@link BatchRun}: marks bad rows ({@link BadRows}), writes the good ones into a
  * staging directory, counts what happened ({@link RowCounts}), quarantines, and publishes the
  * output with its summary only when everything has succeeded; on any failure the
- * {@link RunGuard} removes what the run staged.
+ * {@link RunGuard} removes what the run staged (and a bad row that a checked function failed on is
+ * then looked up, to name it).
  */
 final class BatchWrite {
   private BatchWrite() {}
@@ -67,7 +69,9 @@ final class BatchWrite {
       if (signalled) {
         throw new RunGuard.Aborted();
       }
-      throw BadRowException.within(e).map(RuntimeException.class::cast)
+      Optional<BadRowException> bad = BadRowException.within(e).or(() -> BadRowException.checkedWithin(e)
+          .map(problem -> guard.afterAbort(() -> BadRows.located(marked, run, problem))));
+      throw bad.map(RuntimeException.class::cast)
           .orElseGet(() -> e instanceof RuntimeException r ? r : new JobFailedException(e));
     }
   }

@@ -65,7 +65,7 @@ abstract class DatasetCommand implements Callable<Integer> {
   public Integer call() {
     common.checkOutput();
     checkOptions();
-    SparkSessions.warmUp(function());
+    SparkSessions.warmUp(function(), common.onBadRow);
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());
     DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);

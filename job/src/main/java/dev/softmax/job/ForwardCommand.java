@@ -61,10 +61,13 @@ final class ForwardCommand extends DatasetCommand {
     SqlFunction function = function();
     RowCheck check = function.argumentChecks().get(0);
     String prefix = logitsCol + ": ";
+    // the logits' check is the only rule, so the checked form fails on exactly the rows it marks
+    SqlFunction checked = function.checked().orElseThrow();
     return new BatchRun(command(),
         new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
         new BatchRun.RowRules(concat(lit(prefix), check.on(col(logitsCol))),
             check.problems().stream().map(p -> prefix + p.reason()).toList()),
-        new BatchRun.Output(out, function.call(col(logitsCol), lit(temperature)), consumed, element.simpleString()));
+        new BatchRun.Output(out, function.call(col(logitsCol), lit(temperature)), consumed, element.simpleString(),
+            checked.call(col(logitsCol), lit(temperature))));
   }
 }

@@ -130,6 +130,17 @@ final class RunGuard implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Runs a Spark action that reads, after the run was aborted: in a job group of its own, which the
+   * abort did not cancel. A signal that arrives meanwhile stops Spark, and with it the action.
+   */
+  <T> T afterAbort(Supplier<T> action) {
+    if (!sc.isStopped()) {
+      sc.setJobGroup(group + "-after", "softmax " + command + ": after the run", true);
+    }
+    return action.get();
+  }
+
   synchronized boolean aborted() {
     return aborted;
   }

@@ -27,19 +27,29 @@ final class SparkSessions {
 
   /**
    * When this JVM will start a local-mode session (its executors are its own threads), compiles
-   * {@code function} and its row checks on a background thread while Spark starts ({@link Warmup}):
+   * the functions the run calls on a background thread while Spark starts ({@link Warmup}): {@code
+   * function} and its row checks, or under the fail policy its checked form alone when it has one
+   * (what {@link BadRows#goodRows} calls then):
    * about a third of a second per function in a fresh JVM, taken off the run's critical path on a
    * machine of two cores or more. A cluster's executors are other JVMs, and a session already
    * running (tests, notebooks) has compiled what it has run: neither needs it.
    */
-  static void warmUp(SqlFunction function) {
+  static void warmUp(SqlFunction function, BadRowPolicy policy) {
     if (inProcessExecutors(new SparkConf().get(MASTER, DEFAULT_MASTER))
         && SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
-      List<SqlFunction> functions = new ArrayList<>();
-      function.argumentChecks().stream().map(RowCheck::function).distinct().forEach(functions::add);
-      functions.add(function);
-      Warmup.inBackground(functions);
+      Warmup.inBackground(calledFunctions(function, policy));
     }
+  }
+
+  /** The functions a run of {@code function} under {@code policy} calls on each row. */
+  static List<SqlFunction> calledFunctions(SqlFunction function, BadRowPolicy policy) {
+    if (policy == BadRowPolicy.fail && function.checked().isPresent()) {
+      return List.of(function.checked().get());
+    }
+    List<SqlFunction> functions = new ArrayList<>();
+    function.argumentChecks().stream().map(RowCheck::function).distinct().forEach(functions::add);
+    functions.add(function);
+    return functions;
   }
 
   /** Whether a session of {@code master} runs its tasks in this JVM: local, not local-cluster. */

@@ -7,8 +7,20 @@ import static dev.softmax.job.JobTestKit.run;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.softmax.udf.RowCheck;
+import dev.softmax.udf.RowProblem;
+import dev.softmax.udf.SqlFunction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,8 +68,51 @@ class BadRowsJobTest {
         .startsWith("bad row: forward: logits: ")
         .containsPattern("at id=[1-6] in file:.*\\.parquet; rerun with --on-bad-row quarantine")
         .endsWith("(or --on-bad-row skip).");
+    // the reason is that of the row the message names
+    Matcher m = Pattern.compile("^bad row: forward: (logits: [^@]*) at id=(\\d) in ").matcher(r.err().strip());
+    assertThat(m.find()).as(r.err()).isTrue();
+    assertThat(FORWARD_REASONS).contains(m.group(2) + " " + m.group(1));
     assertThat(out).doesNotExist();
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".fail_out"));
+  }
+
+  /**
+   * The forward fails from inside its checked function, which knows why a row is bad but not where,
+   * and then reads the input again for a bad row to name. When that read finds none (the input
+   * changed) or fails (the input is gone), the message gives the reason alone.
+   */
+  @Test
+  void aBadRowThatCannotBeFoundAgainIsNamedByItsReason() throws Exception {
+    String expected = "bad row: forward: logits: all entries -inf; rerun with --on-bad-row quarantine to set such"
+        + " rows aside (or --on-bad-row skip).";
+    Dataset<Row> goodOnly = JobTestKit.spark().sql("SELECT * FROM VALUES (0L, array(1f, 2f)) AS t(id, logits)");
+    BatchRun run = forwardRun(goodOnly);
+    assertThat(BadRows.located(BadRows.mark(run), run, RowProblem.ALL_MASKED)).hasMessage(expected);
+
+    Path gone = dir.resolve("gone");
+    JobTestKit.spark().sql("SELECT * FROM VALUES (4L, array(1f, float('NaN'))) AS t(id, logits)")
+        .write().parquet(gone.toString());
+    BatchRun unreadable = forwardRun(JobTestKit.spark().read().parquet(gone.toString()));
+    try (var files = Files.list(gone)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    assertThat(BadRows.located(BadRows.mark(unreadable), unreadable, RowProblem.ALL_MASKED)).hasMessage(expected);
+    // and found, the row is named with its own reason
+    BatchRun found = forwardRun(JobTestKit.spark().read().parquet(logits.toString()).filter("id = 4"));
+    assertThat(BadRows.located(BadRows.mark(found), found, RowProblem.ALL_MASKED).getMessage())
+        .startsWith("bad row: forward: logits: NaN or +inf at id=4 in file:");
+  }
+
+  /** A forward run over {@code rows} with the job's rules for a logits column. */
+  private static BatchRun forwardRun(Dataset<Row> rows) {
+    RowCheck check = SqlFunction.SOFTMAX.argumentChecks().get(0);
+    return new BatchRun("forward", new BatchRun.Source("test rows", rows, List.of("id"), List.of()),
+        new BatchRun.RowRules(concat(lit("logits: "), check.on(col("logits"))),
+            check.problems().stream().map(p -> "logits: " + p.reason()).toList()),
+        new BatchRun.Output("probs", SqlFunction.SOFTMAX.call(col("logits")), List.of("logits"), "float",
+            SqlFunction.SOFTMAX_CHECKED.call(col("logits"))));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.softmax.job.JobTestKit.run;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.softmax.udf.SqlFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,22 @@ class CommandLineJobTest {
     } finally {
       conf.unset(batch);
     }
+  }
+
+  /**
+   * The warm-up compiles what the run's write calls per row (ForwardJobTest reads the plans): under
+   * the fail policy the forward's checked form alone; else the checks and the function.
+   */
+  @Test
+  void theWarmupCompilesTheFunctionsTheRunCalls() {
+    assertThat(SparkSessions.calledFunctions(SqlFunction.SOFTMAX, BadRowPolicy.fail))
+        .containsExactly(SqlFunction.SOFTMAX_CHECKED);
+    assertThat(SparkSessions.calledFunctions(SqlFunction.LOG_SOFTMAX, BadRowPolicy.fail))
+        .containsExactly(SqlFunction.LOG_SOFTMAX_CHECKED);
+    assertThat(SparkSessions.calledFunctions(SqlFunction.SOFTMAX, BadRowPolicy.skip))
+        .containsExactly(SqlFunction.CHECK_LOGITS, SqlFunction.SOFTMAX);
+    assertThat(SparkSessions.calledFunctions(SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS, BadRowPolicy.fail))
+        .containsExactly(SqlFunction.CHECK_LOGITS, SqlFunction.CHECK_VALUES, SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS);
   }
 
   /** Only a local master's executors are threads of this JVM, which the warm-up compiles for. */

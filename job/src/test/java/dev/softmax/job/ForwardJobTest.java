@@ -107,19 +107,40 @@ class ForwardJobTest {
   }
 
   /**
-   * The row check, the function, the output column and the write's sort by partition in one stage of
-   * generated code, reading the scan's columnar arrays. Under the fail policy nothing observes the
-   * rows (an observation runs outside generated code and split that stage in two): the write
-   * command counts them, and the summary's 300 rows in come from that count.
+   * Under the fail policy the checked function alone (no separate row check), the output column and
+   * the write's sort by partition in one stage of generated code, reading the scan's columnar
+   * arrays. Nothing observes the rows (an observation runs outside generated code and split that
+   * stage in two): the write command counts them, and the summary's rows in come from that count.
    */
   @Test
-  void theCheckAndTheFunctionRunInOneGeneratedStage() throws Exception {
+  void underFailTheCheckedFunctionRunsAloneInOneGeneratedStage() throws Exception {
+    String plan = writePlan(dir.resolve("one_stage"), "fail");
+    assertThat(plan).as("the write's plan").doesNotContain("CollectMetrics").doesNotContain("CheckFunction")
+        .doesNotContainPattern("[^d]SoftmaxFunction");
+    String stage = stageOf(plan, "SoftmaxCheckedFunction");
+    // the scan's columnar batches feed that stage directly, and the write's sort is part of it
+    assertThat(plan).as(plan).containsPattern("\\*\\(" + stage + "\\) ColumnarToRow")
+        .containsPattern("\\*\\(" + stage + "\\) Sort");
+  }
+
+  /** Under skip (and quarantine) every row is marked: the row check and the function in one generated stage. */
+  @Test
+  void underSkipTheCheckAndTheFunctionRunInOneGeneratedStage() throws Exception {
+    String plan = writePlan(dir.resolve("one_stage_skip"), "skip");
+    assertThat(plan).as("the write's plan").doesNotContain("SoftmaxCheckedFunction");
+    String stage = stageOf(plan, "CheckFunction");
+    assertThat(stageOf(plan, "SoftmaxFunction")).as(plan).isEqualTo(stage);
+    assertThat(plan).as(plan).containsPattern("\\*\\(" + stage + "\\) ColumnarToRow");
+  }
+
+  /** The executed plan of the write of a forward run over {@code floats} under {@code policy}. */
+  private static String writePlan(Path out, String policy) throws InterruptedException {
     AtomicReference<String> written = new AtomicReference<>();
     QueryExecutionListener listener = new QueryExecutionListener() {
       @Override
       public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
         String plan = qe.executedPlan().treeString();
-        if (plan.contains("CheckFunction")) {
+        if (plan.contains("SoftmaxCheckedFunction") || plan.contains("CheckFunction")) {
           written.set(plan);
         }
       }
@@ -129,7 +150,7 @@ class ForwardJobTest {
     };
     JobTestKit.spark().listenerManager().register(listener);
     try {
-      runOk("forward", "--input", floats.toString(), "--output", dir.resolve("one_stage").toString());
+      runOk("forward", "--input", floats.toString(), "--output", out.toString(), "--on-bad-row", policy);
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (written.get() == null && System.nanoTime() < until) {
         Thread.sleep(50);
@@ -137,13 +158,8 @@ class ForwardJobTest {
     } finally {
       JobTestKit.spark().listenerManager().unregister(listener);
     }
-    String plan = written.get();
-    assertThat(plan).as("the write's plan").isNotNull().doesNotContain("CollectMetrics");
-    String stage = stageOf(plan, "CheckFunction");
-    assertThat(stageOf(plan, "SoftmaxFunction")).as(plan).isEqualTo(stage);
-    // the scan's columnar batches feed that stage directly, and the write's sort is part of it
-    assertThat(plan).as(plan).containsPattern("\\*\\(" + stage + "\\) ColumnarToRow")
-        .containsPattern("\\*\\(" + stage + "\\) Sort");
+    assertThat(written.get()).as("the write's plan").isNotNull();
+    return written.get();
   }
 
   /** The generated-code stage, {@code *(n)}, of the plan line that calls {@code function}. */
