@@ -194,6 +194,31 @@ class ClusterIT {
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
   }
 
+  /**
+   * A bad row found on an executor: the checked function's exception travels to the driver JVM
+   * (a generic task failure would give a generic line), which names the row (its key and file) in
+   * one line and publishes nothing.
+   */
+  @Test
+  void aBadRowOnAnExecutorStopsTheRunWithOneLineNamingIt() throws Exception {
+    Path bad = dir.resolve("bad_rows");
+    JobTestKit.spark().range(0, 4000, 1, 4)
+        .selectExpr("id", "IF(id = 2718, array(1f, float('NaN'), 0f), array(1f, 2f, CAST(id AS float)))"
+            + " AS logits")
+        .write().parquet(bad.toString());
+    Path out = dir.resolve("bad_rows_out");
+    Path log = dir.resolve("submit-bad-row.log");
+    assertThat(finish(submit(log, "forward", "--input", bad.toString(), "--output", out.toString()), log))
+        .as(Files.readString(log)).isEqualTo(1);
+    List<String> console = Files.readAllLines(log).stream()
+        .filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+    assertThat(console).as("console").hasSize(1);
+    assertThat(console.get(0)).startsWith("bad row: forward: logits: NaN or +inf at id=2718 in file:")
+        .contains(bad.toString()).endsWith("(or --on-bad-row skip).");
+    assertThat(out).doesNotExist();
+    assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".bad_rows_out"));
+  }
+
   private static String driverLogs() throws IOException {
     StringBuilder all = new StringBuilder();
     try (Stream<Path> s = Files.list(dir.resolve("logs"))) {
