@@ -210,13 +210,17 @@ class ClusterIT {
     Path log = dir.resolve("submit-bad-row.log");
     assertThat(finish(submit(log, "forward", "--input", bad.toString(), "--output", out.toString()), log))
         .as(Files.readString(log)).isEqualTo(1);
-    List<String> console = Files.readAllLines(log).stream()
-        .filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+    List<String> console = console(log);
     assertThat(console).as("console").hasSize(1);
     assertThat(console.get(0)).startsWith("bad row: forward: logits: NaN or +inf at id=2718 in file:")
         .contains(bad.toString()).endsWith("(or --on-bad-row skip).");
     assertThat(out).doesNotExist();
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".bad_rows_out"));
+  }
+
+  /** What a process printed, less the JDK's notice that the Vector API module is an incubator. */
+  private static List<String> console(Path log) throws IOException {
+    return Files.readAllLines(log).stream().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
   }
 
   private static String driverLogs() throws IOException {
@@ -282,7 +286,7 @@ class ClusterIT {
     Process fail = script("run-local.sh", List.of("forward", "--input", broken.toString(), "--output",
         dir.resolve("broken_out").toString()), failLog);
     assertThat(finish(fail, failLog)).isEqualTo(1);
-    List<String> console = Files.readAllLines(failLog).stream().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+    List<String> console = console(failLog);
     assertThat(console).as("console").hasSize(1);
     assertThat(console.get(0)).contains("softmax forward failed: cannot read input file", victim.getFileName().toString(),
         "(stack trace in " + dir.resolve("logs"));
