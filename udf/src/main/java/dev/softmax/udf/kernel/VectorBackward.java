@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * SoftmaxBackward} (the compensated dot product or sum of {@link Dot}, one accumulator per lane,
  * the lanes then summed with the same compensation). Float rows: plain double arithmetic, as
  * {@link FloatKernels} derives, read and written as floats without copies. Only loaded when {@link
- * Kernels#VECTOR} is true.
+ * Kernels#VECTOR} is true. Running sums are arguments, never receivers ({@link KnownClass} says why).
  */
 final class VectorBackward {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
@@ -32,12 +32,13 @@ final class VectorBackward {
       DoubleVector b = DoubleVector.fromArray(LANES, g, i);
       DoubleVector p = a.mul(b);
       DoubleVector pError = a.fma(b, p.neg());
-      DoubleVector next = sum.add(p);
+      DoubleVector next = p.add(sum);
       DoubleVector z = next.sub(sum);
-      error = error.add(sum.sub(next.sub(z)).add(p.sub(z))).add(pError);
+      // sum - (next - z), written as -((next - z) - sum): the same value, sum not the receiver
+      error = next.sub(z).sub(sum).neg().add(p.sub(z)).add(error).add(pError);
       sum = next;
     }
-    double[] acc = lanes(sum, error);
+    double[] acc = lanes(KnownClass.of(sum), KnownClass.of(error));
     for (; i < n; i++) {
       Dot.add(acc, s[i], g[i]);
     }
@@ -79,7 +80,7 @@ final class VectorBackward {
     for (; i < bound; i += LANES.length()) {
       sum = VectorSoftmax.widen(s, i).fma(VectorSoftmax.widen(g, i), sum);
     }
-    double dot = sum.reduceLanes(VectorOperators.ADD);
+    double dot = KnownClass.of(sum).reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
       dot += (double) s[i] * g[i];
     }
@@ -116,11 +117,11 @@ final class VectorBackward {
     for (; i < bound; i += LANES.length()) {
       DoubleVector ei = VectorSoftmax.shifted(VectorSoftmax.widen(z, i), m, t).lanewise(VectorOperators.EXP);
       ei.intoArray(e, i);
-      sum = sum.add(ei);
+      sum = ei.add(sum);
       weighted = ei.fma(VectorSoftmax.widen(g, i), weighted);
     }
-    double total = sum.reduceLanes(VectorOperators.ADD);
-    double dotE = weighted.reduceLanes(VectorOperators.ADD);
+    double total = KnownClass.of(sum).reduceLanes(VectorOperators.ADD);
+    double dotE = KnownClass.of(weighted).reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
       double x = z[i] - m;
       e[i] = Math.exp(t == Temperature.NONE ? x : x / t);
@@ -156,12 +157,12 @@ final class VectorBackward {
     int i = 0;
     for (; i < bound; i += LANES.length()) {
       DoubleVector v = DoubleVector.fromArray(LANES, g, i);
-      DoubleVector next = sum.add(v);
+      DoubleVector next = v.add(sum);
       DoubleVector z = next.sub(sum);
-      error = error.add(sum.sub(next.sub(z)).add(v.sub(z)));
+      error = next.sub(z).sub(sum).neg().add(v.sub(z)).add(error);
       sum = next;
     }
-    double[] acc = lanes(sum, error);
+    double[] acc = lanes(KnownClass.of(sum), KnownClass.of(error));
     for (; i < n; i++) {
       Dot.add(acc, g[i], 1.0);
     }
@@ -188,9 +189,9 @@ final class VectorBackward {
     DoubleVector sum = DoubleVector.zero(LANES);
     int i = 0;
     for (; i < bound; i += LANES.length()) {
-      sum = sum.add(VectorSoftmax.widen(g, i));
+      sum = VectorSoftmax.widen(g, i).add(sum);
     }
-    double total = sum.reduceLanes(VectorOperators.ADD);
+    double total = KnownClass.of(sum).reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
       total += g[i];
     }

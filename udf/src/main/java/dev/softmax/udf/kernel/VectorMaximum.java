@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row maxima with the JDK Vector API, in the preferred shape: NaN when any element is NaN ({@code
- * Math.max} semantics in every lane). Only loaded when {@link Kernels#VECTOR} is true.
+ * Math.max} semantics in every lane), the running maximum kept as an argument ({@link KnownClass}
+ * says why). Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorMaximum {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -21,9 +22,9 @@ final class VectorMaximum {
     FloatVector m = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
     int j = 0;
     for (; j < bound; j += FLOATS.length()) {
-      m = m.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, j));
+      m = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.MAX, m);
     }
-    float max = m.reduceLanes(VectorOperators.MAX);
+    float max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }
@@ -36,9 +37,9 @@ final class VectorMaximum {
     DoubleVector m = DoubleVector.broadcast(DOUBLES, Double.NEGATIVE_INFINITY);
     int j = 0;
     for (; j < bound; j += DOUBLES.length()) {
-      m = m.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, j));
+      m = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.MAX, m);
     }
-    double max = m.reduceLanes(VectorOperators.MAX);
+    double max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }
@@ -51,9 +52,9 @@ final class VectorMaximum {
     FloatVector m = FloatVector.zero(FLOATS);
     int j = 0;
     for (; j < bound; j += FLOATS.length()) {
-      m = m.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.ABS));
+      m = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.ABS).lanewise(VectorOperators.MAX, m);
     }
-    float max = m.reduceLanes(VectorOperators.MAX);
+    float max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, Math.abs(z[j]));
     }
@@ -66,9 +67,9 @@ final class VectorMaximum {
     DoubleVector m = DoubleVector.zero(DOUBLES);
     int j = 0;
     for (; j < bound; j += DOUBLES.length()) {
-      m = m.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.ABS));
+      m = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.ABS).lanewise(VectorOperators.MAX, m);
     }
-    double max = m.reduceLanes(VectorOperators.MAX);
+    double max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, Math.abs(z[j]));
     }

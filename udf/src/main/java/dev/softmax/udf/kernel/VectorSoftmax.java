@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * as the scalar kernels of {@link Softmax} (z - max carried as a double-double, exp corrected by its
  * low part, a compensated sum), lane by lane; its exp (SVML on x86) is within about 0.7 ulp, so
  * results meet the same accuracy contract. Float rows: plain double arithmetic, as {@link
- * FloatKernels} derives. Only loaded when {@link Kernels#VECTOR} is true.
+ * FloatKernels} derives. Running sums are arguments, never receivers ({@link KnownClass} says why).
+ * Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorSoftmax {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
@@ -57,14 +58,14 @@ final class VectorSoftmax {
       DoubleVector e = term(DoubleVector.fromArray(LANES, z, j), m, t);
       e.intoArray(out, j);
       DoubleVector y = e.sub(carry);
-      DoubleVector s = sum.add(y);
+      DoubleVector s = y.add(sum);
       carry = s.sub(sum).sub(y);
       sum = s;
     }
     for (; j < z.length; j++) {
       out[j] = term(z[j], m, t);
     }
-    DoubleVector total = DoubleVector.broadcast(LANES, total(sum, carry, out, bound, z.length));
+    DoubleVector total = DoubleVector.broadcast(LANES, total(KnownClass.of(sum), KnownClass.of(carry), out, bound, z.length));
     for (j = 0; j < bound; j += LANES.length()) {
       DoubleVector.fromArray(LANES, out, j).div(total).intoArray(out, j);
     }
@@ -92,9 +93,9 @@ final class VectorSoftmax {
     for (; j < bound; j += LANES.length()) {
       DoubleVector ej = shifted(widen(z, j), m, t).lanewise(VectorOperators.EXP);
       ej.intoArray(e, j);
-      sum = sum.add(ej);
+      sum = ej.add(sum);
     }
-    double total = sum.reduceLanes(VectorOperators.ADD);
+    double total = KnownClass.of(sum).reduceLanes(VectorOperators.ADD);
     for (; j < z.length; j++) {
       e[j] = Math.exp(shifted(z[j], m, t));
       total += e[j];
@@ -131,11 +132,11 @@ final class VectorSoftmax {
     int j = 0;
     for (; j < bound; j += LANES.length()) {
       DoubleVector y = withoutLane(term(DoubleVector.fromArray(LANES, z, j), m, t), arg - j).sub(carry);
-      DoubleVector s = sum.add(y);
+      DoubleVector s = y.add(sum);
       carry = s.sub(sum).sub(y);
       sum = s;
     }
-    double[] acc = lanes(sum, carry);
+    double[] acc = lanes(KnownClass.of(sum), KnownClass.of(carry));
     for (; j < z.length; j++) {
       if (j != arg) {
         kahan(acc, term(z[j], m, t));
@@ -161,9 +162,9 @@ final class VectorSoftmax {
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      sum = sum.add(withoutLane(shifted(widen(z, j), m, t).lanewise(VectorOperators.EXP), arg - j));
+      sum = withoutLane(shifted(widen(z, j), m, t).lanewise(VectorOperators.EXP), arg - j).add(sum);
     }
-    double rest = sum.reduceLanes(VectorOperators.ADD);
+    double rest = KnownClass.of(sum).reduceLanes(VectorOperators.ADD);
     for (; j < z.length; j++) {
       rest += j == arg ? 0 : Math.exp(shifted(z[j], m, t));
     }

@@ -2,7 +2,9 @@ package dev.softmax.udf.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -168,6 +170,48 @@ class FloatRowsTest {
         }
       }
     }
+  }
+
+  /**
+   * A NaN anywhere in a row of logits makes the whole result NaN, in the forward, the log-softmax and
+   * the backward from logits of both kinds: first, last (the vector kernels' tail), beside a masked
+   * -inf, alone. The scalar kernels find the maximum without looking at NaN and rely on the NaN's
+   * term reaching every result; this holds them to that.
+   */
+  @Test
+  void aNanAnywhereInTheLogitsMakesTheWholeRowNaN() {
+    float nan = Float.NaN;
+    float inf = Float.NEGATIVE_INFINITY;
+    float[] wide = new float[37];
+    for (int j = 0; j < wide.length; j++) {
+      wide[j] = j % 5 - 2.5f;
+    }
+    float[][] rows = {{nan}, {nan, 1, 2}, {1, nan, 2}, {1, 2, nan}, {3, inf, nan}, {nan, inf},
+        withNan(wide, 0), withNan(wide, 17), withNan(wide, 36)};
+    for (var kind : KINDS.entrySet()) {
+      for (float[] z : rows) {
+        for (double t : TEMPERATURES) {
+          float[] g = new float[z.length];
+          Arrays.fill(g, 0.5f);
+          float[] out = new float[z.length];
+          String what = kind.getKey() + " " + Arrays.toString(z) + ", T " + t;
+          kind.getValue().forward().apply(z, t, out);
+          assertThat(out).as("forward, %s", what).containsOnly(nan);
+          out = new float[z.length];
+          kind.getValue().log().apply(z, t, out);
+          assertThat(out).as("log-softmax, %s", what).containsOnly(nan);
+          out = new float[z.length];
+          kind.getValue().fromLogits().apply(z, g, t, out);
+          assertThat(out).as("backward from logits, %s", what).containsOnly(nan);
+        }
+      }
+    }
+  }
+
+  private static float[] withNan(float[] z, int at) {
+    float[] copy = z.clone();
+    copy[at] = Float.NaN;
+    return copy;
   }
 
   /**
