@@ -207,8 +207,10 @@ final class FloatKernels {
   }
 
   /**
-   * True, with {@code out} set to NaN, when a row whose maximum is {@code m} has no valid softmax
-   * (a NaN or +inf in it, or only -inf); true, with nothing to do, for an empty row.
+   * True, with {@code out} set to NaN, when a row whose maximum is {@code m} has no valid softmax:
+   * m is NaN (the vector kernels' maximum of a row with a NaN in it), +inf, or -inf (only masked
+   * entries; for {@link #largest}, only masked entries and NaN). True, with nothing to do, for an
+   * empty row. A NaN that {@link #largest} skips makes the row NaN through the sum instead.
    */
   static boolean invalid(double m, int n, float[] out) {
     if (n == 0) {
