@@ -16,30 +16,59 @@ final class VectorMaximum {
 
   private VectorMaximum() {}
 
-  /** The maximum of a float row, -inf for an empty one. */
+  /**
+   * The maximum of a float row, -inf for an empty one: four running maxima, each over every fourth
+   * vector, so that the four chains of MAX (several instructions each, for Java's rule on NaN and
+   * signed zeros) overlap. MAX is commutative and associative under that rule, so the order does
+   * not change the result.
+   */
   static double of(float[] z) {
+    int step = FLOATS.length();
     int bound = FLOATS.loopBound(z.length);
-    FloatVector m = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+    int unrolled = z.length - z.length % (4 * step);
+    FloatVector m0 = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+    FloatVector m1 = m0;
+    FloatVector m2 = m0;
+    FloatVector m3 = m0;
     int j = 0;
-    for (; j < bound; j += FLOATS.length()) {
-      m = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.MAX, m);
+    for (; j < unrolled; j += 4 * step) {
+      m0 = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.MAX, m0);
+      m1 = FloatVector.fromArray(FLOATS, z, j + step).lanewise(VectorOperators.MAX, m1);
+      m2 = FloatVector.fromArray(FLOATS, z, j + 2 * step).lanewise(VectorOperators.MAX, m2);
+      m3 = FloatVector.fromArray(FLOATS, z, j + 3 * step).lanewise(VectorOperators.MAX, m3);
     }
-    float max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
+    for (; j < bound; j += step) {
+      m0 = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.MAX, m0);
+    }
+    float max = KnownClass.of(m0).lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2)
+        .lanewise(VectorOperators.MAX, m3).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }
     return max;
   }
 
-  /** The maximum of a double row, -inf for an empty one. */
+  /** The maximum of a double row, -inf for an empty one: as for a float row, four running maxima. */
   static double of(double[] z) {
+    int step = DOUBLES.length();
     int bound = DOUBLES.loopBound(z.length);
-    DoubleVector m = DoubleVector.broadcast(DOUBLES, Double.NEGATIVE_INFINITY);
+    int unrolled = z.length - z.length % (4 * step);
+    DoubleVector m0 = DoubleVector.broadcast(DOUBLES, Double.NEGATIVE_INFINITY);
+    DoubleVector m1 = m0;
+    DoubleVector m2 = m0;
+    DoubleVector m3 = m0;
     int j = 0;
-    for (; j < bound; j += DOUBLES.length()) {
-      m = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.MAX, m);
+    for (; j < unrolled; j += 4 * step) {
+      m0 = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.MAX, m0);
+      m1 = DoubleVector.fromArray(DOUBLES, z, j + step).lanewise(VectorOperators.MAX, m1);
+      m2 = DoubleVector.fromArray(DOUBLES, z, j + 2 * step).lanewise(VectorOperators.MAX, m2);
+      m3 = DoubleVector.fromArray(DOUBLES, z, j + 3 * step).lanewise(VectorOperators.MAX, m3);
     }
-    double max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
+    for (; j < bound; j += step) {
+      m0 = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.MAX, m0);
+    }
+    double max = KnownClass.of(m0).lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2)
+        .lanewise(VectorOperators.MAX, m3).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }

@@ -14,8 +14,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link KernelBenchmark} twice, with the vector kernels and with the scalar fallback, and
- * prints ns per element as two Markdown tables: the median of the measured iterations, which a
- * burst of other work on a shared machine moves less than the mean JMH reports.
+ * prints ns per element as two Markdown tables: in each cell the median of the measured iterations,
+ * which a burst of other work on a shared machine moves less than the mean JMH reports, and in
+ * brackets the fastest iteration, the least disturbed by it (other work only ever adds time), with
+ * the share of CPU time the host took for other guests meanwhile ({@link CpuSteal}).
  * {@code KernelBench quick|full}: quick is one fork of 7 short iterations (about three minutes),
  * full two forks of 5 iterations of 1 s (about twenty-five minutes).
  */
@@ -43,36 +45,45 @@ public final class KernelBench {
         .measurementTime(TimeValue.milliseconds(full ? 1000 : 200))
         .jvmArgsPrepend(jvmArgs())
         .jvmArgsAppend(extra);
+    CpuSteal start = CpuSteal.now();
     Collection<RunResult> results = new Runner(options.build()).run();
+    double steal = CpuSteal.now().percentSince(start);
 
-    Map<String, Map<Integer, Double>> table = new TreeMap<>();
+    Map<String, Map<Integer, String>> table = new TreeMap<>();
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       int width = Integer.parseInt(r.getParams().getParam("width"));
-      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width, median(r) / width);
+      double[] scores = sortedScores(r);
+      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width,
+          String.format(Locale.ROOT, "%.2f (%.2f)", median(scores) / width, scores[0] / width));
     }
     StringBuilder md = new StringBuilder();
-    md.append("Kernel ns per element (JMH average time per row / L, median of iterations; kernel: ").append(kernel).append(")\n\n| kernel |");
-    Map<Integer, Double> any = table.values().iterator().next();
+    md.append("Kernel ns per element (JMH average time per row / L: median of iterations (fastest iteration); kernel: ")
+        .append(kernel).append(String.format(Locale.ROOT, "; CPU steal during the run: %.1f%%", steal))
+        .append(")\n\n| kernel |");
+    Map<Integer, String> any = table.values().iterator().next();
     any.keySet().forEach(w -> md.append(" L = ").append(w).append(" |"));
     md.append("\n| --- |");
     any.keySet().forEach(w -> md.append(" ---: |"));
     md.append('\n');
     table.forEach((name, byWidth) -> {
       md.append("| ").append(name).append(" |");
-      byWidth.values().forEach(ns -> md.append(String.format(Locale.ROOT, " %.2f |", ns)));
+      byWidth.values().forEach(ns -> md.append(' ').append(ns).append(" |"));
       md.append('\n');
     });
     return md.toString();
   }
 
-  /** The median score of a run's measured iterations, over all its forks. */
-  private static double median(RunResult r) {
-    double[] scores = r.getBenchmarkResults().stream()
+  /** The scores of a run's measured iterations, over all its forks, fastest first. */
+  private static double[] sortedScores(RunResult r) {
+    return r.getBenchmarkResults().stream()
         .flatMap(b -> b.getIterationResults().stream())
         .mapToDouble(i -> i.getPrimaryResult().getScore())
         .sorted()
         .toArray();
+  }
+
+  private static double median(double[] scores) {
     int half = scores.length / 2;
     return scores.length % 2 == 1 ? scores[half] : (scores[half - 1] + scores[half]) / 2;
   }

@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The row maxima the row checks rely on, vector and scalar, against a plain comparison loop: one
  * special value (NaN, +inf, -inf, a new maximum) at every position of rows as wide as a few
- * vectors, so each lands in the vector body of some row and in the tail of another.
+ * vectors, so each lands in each running maximum of the vector body of some row and in the tail of
+ * another.
  */
 class MaximumTest {
-  private static final int[] WIDTHS = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100};
+  private static final int[] WIDTHS = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200};
   private static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e30};
 
   @Test
