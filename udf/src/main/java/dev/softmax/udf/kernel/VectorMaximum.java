@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row maxima with the JDK Vector API, in the preferred shape: NaN when any element is NaN ({@code
- * Math.max} semantics in every lane), the running maximum kept as an argument ({@link KnownClass}
+ * Math.max} semantics in every lane), each running maximum kept as an argument ({@link KnownClass}
  * says why). Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorMaximum {
