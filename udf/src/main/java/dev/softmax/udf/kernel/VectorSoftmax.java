@@ -125,7 +125,25 @@ final class VectorSoftmax {
       java.util.Arrays.fill(out, Double.NaN);
       return;
     }
-    int arg = firstIndexOf(z, m);
+    double logSum = Math.log1p(sumOfOthers(z, m, t, firstIndexOf(z, m)));
+    logOutputs(z, m, t, logSum, out);
+  }
+
+  /**
+   * The sum of every term of the row but the maximum's own (at {@code arg}), compensated in every
+   * lane and across them.
+   *
+   * <p>Why the log-softmax of double rows is three methods. C2 stops inlining methods of ours into
+   * a compilation once it has made about 18,000 nodes (NodeCountInliningCutoff in
+   * -XX:+PrintInlining; the Vector API's own methods are exempt), and a vector passed to or
+   * returned from a call left out of line is an object. With both loops in {@link
+   * #logForward(double[], double, double[])} it stopped at the second loop's helper (a method that
+   * took and returned a vector), and every vector of every row became an object: 2.5 to 3 times
+   * slower, at L = 256 in every fork of JMH and at L = 4,096 in some. Now each loop has a method
+   * whose arguments are arrays and scalars, so a call that C2 leaves out of line costs nothing per
+   * element, and {@link #logOutputs} writes its arithmetic out in the loop.
+   */
+  private static double sumOfOthers(double[] z, double m, double t, int arg) {
     DoubleVector sum = DoubleVector.zero(LANES);
     DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
@@ -142,9 +160,28 @@ final class VectorSoftmax {
         kahan(acc, term(z[j], m, t));
       }
     }
-    double logSum = Math.log1p(acc[0] - acc[1]);
-    for (j = 0; j < bound; j += LANES.length()) {
-      shiftedMinus(DoubleVector.fromArray(LANES, z, j), m, t, logSum).intoArray(out, j);
+    return acc[0] - acc[1];
+  }
+
+  /** (z - m) / t - logSum for every element, with the low part of (z - m) / t (see {@link #sumOfOthers}). */
+  private static void logOutputs(double[] z, double m, double t, double logSum, double[] out) {
+    int bound = LANES.loopBound(z.length);
+    int j = 0;
+    for (; j < bound; j += LANES.length()) {
+      // (z - m) / t - logSum, with the low part of (z - m) / t; -inf where masked: written out
+      // here, not in a method of ours that C2 may leave out of line (see sumOfOthers)
+      DoubleVector v = DoubleVector.fromArray(LANES, z, j);
+      DoubleVector d = v.sub(m);
+      DoubleVector b = d.sub(v);
+      DoubleVector lo = v.sub(d.sub(b)).add(b.neg().sub(m));
+      DoubleVector x = d;
+      if (t != Temperature.NONE) {
+        x = d.div(t);
+        DoubleVector remainder = x.neg().fma(DoubleVector.broadcast(LANES, t), d);
+        lo = remainder.add(lo).div(t);
+      }
+      VectorMask<Double> masked = x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY);
+      x.sub(logSum).add(lo.blend(0.0, masked)).intoArray(out, j);
     }
     for (; j < z.length; j++) {
       out[j] = shiftedMinus(z[j], m, t, logSum);
@@ -248,22 +285,7 @@ final class VectorSoftmax {
     return lane >= 0 && lane < LANES.length() ? v.blend(0.0, VectorMask.fromLong(LANES, 1L << lane)) : v;
   }
 
-  /** (z - m) / t - logSum in every lane, with the low part of (z - m) / t; -inf where masked. */
-  private static DoubleVector shiftedMinus(DoubleVector v, double m, double t, double logSum) {
-    DoubleVector d = v.sub(m);
-    DoubleVector b = d.sub(v);
-    DoubleVector lo = v.sub(d.sub(b)).add(b.neg().sub(m));
-    DoubleVector x = d;
-    if (t != Temperature.NONE) {
-      x = d.div(t);
-      DoubleVector remainder = x.neg().fma(DoubleVector.broadcast(LANES, t), d);
-      lo = remainder.add(lo).div(t);
-    }
-    VectorMask<Double> masked = x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY);
-    return x.sub(logSum).add(lo.blend(0.0, masked));
-  }
-
-  /** The same for one element (the tail of a row). */
+  /** (z - m) / t - logSum for one element (the tail of a row), as {@link #logOutputs} computes it in lanes. */
   private static double shiftedMinus(double z, double m, double t, double logSum) {
     double d = z - m;
     double x = t == Temperature.NONE ? d : d / t;
