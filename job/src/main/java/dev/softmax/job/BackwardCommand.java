@@ -25,36 +25,54 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code backward}: dL/dlogits from probabilities (or logits) and upstream gradients. */
-@Command(name = "backward", mixinStandardHelpOptions = true,
-    description = "Softmax backward pass dL/dz = S * (g - <S, g>) per row; every other column is kept.")
+@Command(
+    name = "backward",
+    mixinStandardHelpOptions = true,
+    description =
+        "Softmax backward pass dL/dz = S * (g - <S, g>) per row; every other column is kept.")
 final class BackwardCommand extends DatasetCommand {
   static final String MISSING_GRADIENT = "missing gradient";
   static final String DUPLICATE_GRADIENT = "duplicate gradient key";
   private static final String GRAD_COUNT = "__softmax_grad_count";
 
-  @Option(names = "--probs-col", paramLabel = "COL",
+  @Option(
+      names = "--probs-col",
+      paramLabel = "COL",
       description = "Probabilities S (default: probs, or log_probs with --log).")
   String probsCol;
 
-  @Option(names = "--logits-col", paramLabel = "COL",
+  @Option(
+      names = "--logits-col",
+      paramLabel = "COL",
       description = "Logits z instead of probabilities: S is recomputed from them.")
   String logitsCol;
 
-  @Option(names = "--grad-col", paramLabel = "COL", description = "dL/dS. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--grad-col",
+      paramLabel = "COL",
+      description = "dL/dS. Default: ${DEFAULT-VALUE}.")
   String gradCol = "grad";
 
   @Option(names = "--output-col", paramLabel = "COL", description = "Default: ${DEFAULT-VALUE}.")
   String outputCol = "grad_logits";
 
-  @Option(names = "--log", description = "The probabilities column holds log-probabilities"
-      + " (forward --log) and the gradient is dL/dlog_probs.")
+  @Option(
+      names = "--log",
+      description =
+          "The probabilities column holds log-probabilities"
+              + " (forward --log) and the gradient is dL/dlog_probs.")
   boolean log;
 
-  @Option(names = "--temperature", paramLabel = "T",
-      description = "The forward pass's temperature; the gradient carries 1/T. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
+      description =
+          "The forward pass's temperature; the gradient carries 1/T. Default: ${DEFAULT-VALUE}.")
   double temperature = SqlFunction.NO_TEMPERATURE;
 
-  @Option(names = "--grad-input", paramLabel = "PATH",
+  @Option(
+      names = "--grad-input",
+      paramLabel = "PATH",
       description = "Read the gradients from this dataset, matched to the input's rows on --key.")
   String gradInput;
 
@@ -66,7 +84,8 @@ final class BackwardCommand extends DatasetCommand {
   @Override
   TaskMemory memory(InputDataset data) {
     // the gradient and the result are as wide as the probabilities or logits
-    return TaskMemory.ofRow("rows of " + firstColumn(), 3 * data.bytesPerRow(firstColumn()), data.largestChunkBytes());
+    return TaskMemory.ofRow(
+        "rows of " + firstColumn(), 3 * data.bytesPerRow(firstColumn()), data.largestChunkBytes());
   }
 
   @Override
@@ -79,7 +98,8 @@ final class BackwardCommand extends DatasetCommand {
       throw new UsageException("--log reads log-probabilities; it does not go with --logits-col");
     }
     if (gradInput != null && (key == null || key.isEmpty())) {
-      throw new UsageException("--grad-input needs --key COL[,COL...] to match gradient rows to input rows");
+      throw new UsageException(
+          "--grad-input needs --key COL[,COL...] to match gradient rows to input rows");
     }
   }
 
@@ -89,18 +109,26 @@ final class BackwardCommand extends DatasetCommand {
   }
 
   private String firstColumn() {
-    return logitsCol != null ? logitsCol : probsCol != null ? probsCol : log ? "log_probs" : "probs";
+    return logitsCol != null
+        ? logitsCol
+        : probsCol != null ? probsCol : log ? "log_probs" : "probs";
   }
 
   @Override
   SqlFunction function() {
-    return logitsCol != null ? SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
+    return logitsCol != null
+        ? SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
         : log ? SqlFunction.LOG_SOFTMAX_BACKWARD : SqlFunction.SOFTMAX_BACKWARD;
   }
 
   @Override
-  BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
-      Notes notes, Map<String, String> settings) {
+  BatchRun plan(
+      SparkSession spark,
+      DatasetPaths paths,
+      InputDataset data,
+      List<String> keys,
+      Notes notes,
+      Map<String, String> settings) {
     String first = firstColumn();
     String firstOption = logitsCol != null ? "--logits-col" : "--probs-col";
     DataType element = data.floatingArrayColumn(firstOption, first);
@@ -111,12 +139,24 @@ final class BackwardCommand extends DatasetCommand {
     if (gradInput != null) {
       if (List.of(rows.columns()).contains(gradCol)) {
         if (keys.contains(gradCol) || first.equals(gradCol)) {
-          throw new UsageException("--grad-col " + gradCol + " is also " + (keys.contains(gradCol) ? "a --key" : "the "
-              + firstOption.substring(2)) + " column; name the gradient column something else");
+          throw new UsageException(
+              "--grad-col "
+                  + gradCol
+                  + " is also "
+                  + (keys.contains(gradCol) ? "a --key" : "the " + firstOption.substring(2))
+                  + " column; name the gradient column something else");
         }
         rows = rows.drop(gradCol);
-        notes.add("--grad-col " + gradCol + " is a column of both " + data.path() + " and --grad-input "
-            + gradInput + "; the gradients are taken from --grad-input and the input's " + gradCol + " is dropped");
+        notes.add(
+            "--grad-col "
+                + gradCol
+                + " is a column of both "
+                + data.path()
+                + " and --grad-input "
+                + gradInput
+                + "; the gradients are taken from --grad-input and the input's "
+                + gradCol
+                + " is dropped");
       }
       InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput), inputFormat);
       settings.putAll(grads.readSettings());
@@ -125,11 +165,16 @@ final class BackwardCommand extends DatasetCommand {
       for (String k : keys) {
         grads.field("--key", k);
       }
-      Dataset<Row> byKey = grads.rows()
-          .groupBy(keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
-          .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
+      Dataset<Row> byKey =
+          grads
+              .rows()
+              .groupBy(
+                  keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
+              .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
       // the input file must be read before the join, after which it is unknown
-      rows = rows.withColumn(BadRows.FILE, input_file_name()).join(byKey, keys.toArray(new String[0]), "left");
+      rows =
+          rows.withColumn(BadRows.FILE, input_file_name())
+              .join(byKey, keys.toArray(new String[0]), "left");
       problems.add(when(col(GRAD_COUNT).isNull(), lit(MISSING_GRADIENT)));
       problems.add(when(col(GRAD_COUNT).gt(1), lit(DUPLICATE_GRADIENT)));
       reasons.add(MISSING_GRADIENT);
@@ -152,17 +197,29 @@ final class BackwardCommand extends DatasetCommand {
 
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
     requireNewColumn(data, outputCol, consumed);
-    return new BatchRun(command(),
+    return new BatchRun(
+        command(),
         new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
         new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
-        new BatchRun.Output(outputCol, function.call(col(first), col(gradCol), lit(temperature)), consumed,
+        new BatchRun.Output(
+            outputCol,
+            function.call(col(first), col(gradCol), lit(temperature)),
+            consumed,
             element.simpleString()));
   }
 
   private void requireSameElement(DataType grad, DataType element, String first) {
     if (!grad.equals(element)) {
-      throw new UsageException("--grad-col " + gradCol + " holds " + grad.simpleString() + " but "
-          + first + " holds " + element.simpleString() + "; both must have one element type");
+      throw new UsageException(
+          "--grad-col "
+              + gradCol
+              + " holds "
+              + grad.simpleString()
+              + " but "
+              + first
+              + " holds "
+              + element.simpleString()
+              + "; both must have one element type");
     }
   }
 }

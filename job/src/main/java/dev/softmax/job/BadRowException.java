@@ -10,9 +10,15 @@ import org.apache.spark.SparkThrowable;
 final class BadRowException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** How the job's {@code raise_error} message starts: it tells it from a user's own raise_error. */
+  /**
+   * How the job's {@code raise_error} message starts: it tells it from a user's own raise_error.
+   */
   static final String MARKER = "bad row: ";
-  /** Spark's error class for {@code raise_error}, whose parameter errorMessage is the message as raised. */
+
+  /**
+   * Spark's error class for {@code raise_error}, whose parameter errorMessage is the message as
+   * raised.
+   */
   static final String RAISED = "USER_RAISED_EXCEPTION";
 
   BadRowException(String message) {
@@ -21,8 +27,9 @@ final class BadRowException extends RuntimeException {
 
   /**
    * The bad-row message inside a failure of a Spark job, if that is what stopped it: found by the
-   * error class of the exception {@code raise_error} throws, and read from its parameters. Spark 3.5's
-   * {@code raise_error} throws a plain {@link RuntimeException} (that exact class) with the message as raised.
+   * error class of the exception {@code raise_error} throws, and read from its parameters. Spark
+   * 3.5's {@code raise_error} throws a plain {@link RuntimeException} (that exact class) with the
+   * message as raised.
    */
   static Optional<BadRowException> within(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -27,17 +27,22 @@ import org.apache.spark.sql.Row;
 final class BadRows {
   /** Why a row is bad (null when it is good); dropped before writing. */
   static final String ERROR = "__softmax_error";
+
   /** The prefix of every working column the job adds. */
   static final String INTERNAL = "__softmax_";
+
   /**
-   * The input file a row came from, for the fail policy's message, where it must be taken before
-   * a join; dropped before writing. Without it the message reads input_file_name() itself.
+   * The input file a row came from, for the fail policy's message, where it must be taken before a
+   * join; dropped before writing. Without it the message reads input_file_name() itself.
    */
   static final String FILE = "__softmax_file";
+
   /** The column quarantined rows carry their reason in. */
   static final String QUARANTINE_ERROR = "error";
+
   /** How the fail policy's message ends: what to do instead. */
-  private static final String INSTEAD = "; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip).";
+  private static final String INSTEAD =
+      "; rerun with --on-bad-row quarantine to set such rows aside (or --on-bad-row skip).";
 
   private BadRows() {}
 
@@ -58,27 +63,41 @@ final class BadRows {
    * prunes it): a bad row fails the run from inside the function, and {@link #located} then finds
    * where it is.
    */
-  static Dataset<Row> goodRows(Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
+  static Dataset<Row> goodRows(
+      Dataset<Row> marked, BatchRun run, BadRowPolicy policy, RowCounts counts) {
     BatchRun.Output out = run.output();
     // an output column named like a consumed one replaces it: that name is not dropped
-    String[] consumed = out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
+    String[] consumed =
+        out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
     if (!run.hasRules() || policy == BadRowPolicy.fail) {
-      Column result = !run.hasRules() ? out.result()
-          : out.checkedResult() != null ? out.checkedResult()
-          : when(col(ERROR).isNotNull(), raise_error(failMessage(run))).otherwise(out.result());
-      return counts.observeAllGood(dropInternal(marked.withColumn(out.column(), result).drop(consumed)));
+      Column result =
+          !run.hasRules()
+              ? out.result()
+              : out.checkedResult() != null
+                  ? out.checkedResult()
+                  : when(col(ERROR).isNotNull(), raise_error(failMessage(run)))
+                      .otherwise(out.result());
+      return counts.observeAllGood(
+          dropInternal(marked.withColumn(out.column(), result).drop(consumed)));
     }
-    Dataset<Row> counted = counts.observe(marked.withColumn(out.column(), when(col(ERROR).isNull(), out.result()))
-        .drop(consumed));
+    Dataset<Row> counted =
+        counts.observe(
+            marked
+                .withColumn(out.column(), when(col(ERROR).isNull(), out.result()))
+                .drop(consumed));
     return dropInternal(counted.filter(col(ERROR).isNull()));
   }
 
-  /** Writes the bad rows of {@code marked}, with their reason in {@link #QUARANTINE_ERROR}; returns how many. */
+  /**
+   * Writes the bad rows of {@code marked}, with their reason in {@link #QUARANTINE_ERROR}; returns
+   * how many.
+   */
   static long quarantine(Dataset<Row> marked, List<String> partitionBy, Path to) {
     Observation seen = new Observation("quarantine");
-    Dataset<Row> bad = dropInternal(marked.filter(col(ERROR).isNotNull())
-            .withColumnRenamed(ERROR, QUARANTINE_ERROR))
-        .observe(seen, count(lit(1)).as("rows"));
+    Dataset<Row> bad =
+        dropInternal(
+                marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
+            .observe(seen, count(lit(1)).as("rows"));
     bad.write().partitionBy(partitionBy.toArray(String[]::new)).parquet(to.toString());
     return (Long) RowCounts.metrics(seen).get("rows");
   }
@@ -86,12 +105,13 @@ final class BadRows {
   /**
    * The fail policy's message for a run that a checked function stopped on a row with {@code
    * problem}: found by reading {@code marked} again for a bad row, which the function could not
-   * name (it knows neither the keys nor the file). When that read finds none (the input changed)
-   * or fails, the message gives the reason alone.
+   * name (it knows neither the keys nor the file). When that read finds none (the input changed) or
+   * fails, the message gives the reason alone.
    */
   static BadRowException located(Dataset<Row> marked, BatchRun run, RowProblem problem) {
     try {
-      List<Row> found = marked.filter(col(ERROR).isNotNull()).select(failMessage(run)).limit(1).collectAsList();
+      List<Row> found =
+          marked.filter(col(ERROR).isNotNull()).select(failMessage(run)).limit(1).collectAsList();
       if (!found.isEmpty()) {
         return new BadRowException(found.get(0).getString(0));
       }
@@ -99,14 +119,18 @@ final class BadRows {
       // (SparkException is checked, and Spark throws it from Java's view undeclared) the reason
       // alone, below: the failure that matters is the bad row's
     }
-    String reason = run.rules().reasons().stream().filter(r -> r.endsWith(": " + problem.reason())).findFirst()
-        .orElse(problem.reason());
+    String reason =
+        run.rules().reasons().stream()
+            .filter(r -> r.endsWith(": " + problem.reason()))
+            .findFirst()
+            .orElse(problem.reason());
     return new BadRowException(BadRowException.MARKER + run.command() + ": " + reason + INSTEAD);
   }
 
   /** Drops the job's own working columns. */
   private static Dataset<Row> dropInternal(Dataset<Row> rows) {
-    return rows.drop(Arrays.stream(rows.columns()).filter(c -> c.startsWith(INTERNAL)).toArray(String[]::new));
+    return rows.drop(
+        Arrays.stream(rows.columns()).filter(c -> c.startsWith(INTERNAL)).toArray(String[]::new));
   }
 
   /** The fail policy's message: the reason, the row's keys and file, and what to do instead. */
@@ -119,9 +143,15 @@ final class BadRows {
     Column file = List.of(source.rows().columns()).contains(FILE) ? col(FILE) : input_file_name();
     // sources other than files (the arrow source among them) leave input_file_name() empty
     file = when(file.equalTo(""), lit(source.description())).otherwise(file);
-    Column where = key.isEmpty()
-        ? concat(lit("in "), file)
-        : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
-    return concat(lit(BadRowException.MARKER + run.command() + ": "), col(ERROR), lit(" at "), where, lit(INSTEAD));
+    Column where =
+        key.isEmpty()
+            ? concat(lit("in "), file)
+            : concat(concat_ws(", ", key.toArray(Column[]::new)), lit(" in "), file);
+    return concat(
+        lit(BadRowException.MARKER + run.command() + ": "),
+        col(ERROR),
+        lit(" at "),
+        where,
+        lit(INSTEAD));
   }
 }

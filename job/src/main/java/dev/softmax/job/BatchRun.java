@@ -12,13 +12,17 @@ import org.apache.spark.sql.Row;
 record BatchRun(String command, Source source, RowRules rules, Output output) {
 
   /**
-   * What the run reads: a description for the summary, the rows (the input's columns, maybe
-   * {@link BadRows#FILE}), the key columns that name a bad row, and the partition columns the
-   * output keeps by default.
+   * What the run reads: a description for the summary, the rows (the input's columns, maybe {@link
+   * BadRows#FILE}), the key columns that name a bad row, and the partition columns the output keeps
+   * by default.
    */
-  record Source(String description, Dataset<Row> rows, List<String> keys, List<String> partitionColumns) {}
+  record Source(
+      String description, Dataset<Row> rows, List<String> keys, List<String> partitionColumns) {}
 
-  /** Why a row is bad ({@code problem}: null when it is good), and every answer {@code problem} can give. */
+  /**
+   * Why a row is bad ({@code problem}: null when it is good), and every answer {@code problem} can
+   * give.
+   */
   record RowRules(Column problem, List<String> reasons) {}
 
   /**
@@ -28,7 +32,12 @@ record BatchRun(String command, Source source, RowRules rules, Output output) {
    * find bad, and a run that stops on its first bad row computes the column with it, so each row is
    * read once rather than by the check and then by the function.
    */
-  record Output(String column, Column result, List<String> consumed, String elementType, Column checkedResult) {
+  record Output(
+      String column,
+      Column result,
+      List<String> consumed,
+      String elementType,
+      Column checkedResult) {
     /** An output whose function has no checked form. */
     Output(String column, Column result, List<String> consumed, String elementType) {
       this(column, result, consumed, elementType, null);

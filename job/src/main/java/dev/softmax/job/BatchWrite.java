@@ -11,54 +11,93 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Carries out a {@link BatchRun}: marks bad rows ({@link BadRows}), writes the good ones into a
  * staging directory, counts what happened ({@link RowCounts}), quarantines, and publishes the
- * output with its summary only when everything has succeeded; on any failure the
- * {@link RunGuard} removes what the run staged (and a bad row that a checked function failed on is
- * then looked up, to name it).
+ * output with its summary only when everything has succeeded; on any failure the {@link RunGuard}
+ * removes what the run staged (and a bad row that a checked function failed on is then looked up,
+ * to name it).
  */
 final class BatchWrite {
   private BatchWrite() {}
 
-  static Summary run(SparkSession spark, DatasetPaths paths, RunGuard guard, BatchRun run, CommonOptions options,
-      Path output, Path quarantine, List<String> notes, String kernel) {
+  static Summary run(
+      SparkSession spark,
+      DatasetPaths paths,
+      RunGuard guard,
+      BatchRun run,
+      CommonOptions options,
+      Path output,
+      Path quarantine,
+      List<String> notes,
+      String kernel) {
     long start = System.nanoTime();
     Dataset<Row> marked = BadRows.mark(run);
     // Spark's Parquet write counts the rows it writes (WrittenRows); the Arrow sink's does not
     boolean parquet = options.outputFormat == Formats.Output.parquet;
     RowCounts counts = new RowCounts(run.rules(), parquet);
     Dataset<Row> good = BadRows.goodRows(marked, run, options.onBadRow, counts);
-    List<String> partitionBy = options.outputFormat == Formats.Output.arrow ? List.of()
-        : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
+    List<String> partitionBy =
+        options.outputFormat == Formats.Output.arrow
+            ? List.of()
+            : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
     Path staged = guard.stage(output);
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
       Runnable writeGood = () -> write(good, options, partitionBy, run.output().column(), staged);
-      long written = guard.action(() -> {
-        if (!parquet) {
-          writeGood.run();
-          return -1L;
-        }
-        return WrittenRows.count(spark, staged, writeGood);
-      });
+      long written =
+          guard.action(
+              () -> {
+                if (!parquet) {
+                  writeGood.run();
+                  return -1L;
+                }
+                return WrittenRows.count(spark, staged, writeGood);
+              });
       RowCounts.Tally tally = counts.tally(written);
       long bad = tally.rowsIn() - tally.good();
       long quarantined = 0;
       if (stagedQuarantine != null) {
         quarantined = guard.action(() -> BadRows.quarantine(marked, partitionBy, stagedQuarantine));
         if (quarantined != bad) {
-          throw new IllegalStateException("the input changed during the run: " + bad
-              + " bad rows were counted while writing the output but " + quarantined + " were quarantined");
+          throw new IllegalStateException(
+              "the input changed during the run: "
+                  + bad
+                  + " bad rows were counted while writing the output but "
+                  + quarantined
+                  + " were quarantined");
         }
       }
       long skipped = options.onBadRow == BadRowPolicy.skip ? bad : 0;
       if (tally.rowsIn() != tally.good() + skipped + quarantined) {
-        throw new IllegalStateException("rows do not add up: " + tally.rowsIn() + " in, " + tally.good()
-            + " written, " + skipped + " skipped, " + quarantined + " quarantined");
+        throw new IllegalStateException(
+            "rows do not add up: "
+                + tally.rowsIn()
+                + " in, "
+                + tally.good()
+                + " written, "
+                + skipped
+                + " skipped, "
+                + quarantined
+                + " quarantined");
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      Summary summary = new Summary(run.command(), run.source().description(), output.toString(),
-          quarantine == null ? null : quarantine.toString(), tally.rowsIn(), tally.good(), skipped, quarantined,
-          tally.byReason(), List.of(good.columns()), run.output().elementType(), seconds, tally.rowsIn() / seconds,
-          spark.version(), spark.sparkContext().master(), kernel, notes);
+      Summary summary =
+          new Summary(
+              run.command(),
+              run.source().description(),
+              output.toString(),
+              quarantine == null ? null : quarantine.toString(),
+              tally.rowsIn(),
+              tally.good(),
+              skipped,
+              quarantined,
+              tally.byReason(),
+              List.of(good.columns()),
+              run.output().elementType(),
+              seconds,
+              tally.rowsIn() / seconds,
+              spark.version(),
+              spark.sparkContext().master(),
+              kernel,
+              notes);
       paths.writeText(new Path(staged, "_summary.json"), summary.toJson());
       publish(guard, staged, output, stagedQuarantine, quarantine, options.mode);
       return summary;
@@ -69,18 +108,31 @@ final class BatchWrite {
       if (signalled) {
         throw new RunGuard.Aborted();
       }
-      Optional<BadRowException> bad = BadRowException.within(e).or(() -> BadRowException.checkedWithin(e)
-          .map(problem -> guard.afterAbort(() -> BadRows.located(marked, run, problem))));
+      Optional<BadRowException> bad =
+          BadRowException.within(e)
+              .or(
+                  () ->
+                      BadRowException.checkedWithin(e)
+                          .map(
+                              problem ->
+                                  guard.afterAbort(() -> BadRows.located(marked, run, problem))));
       throw bad.map(RuntimeException.class::cast)
           .orElseGet(() -> e instanceof RuntimeException r ? r : new JobFailedException(e));
     }
   }
 
   /** Writes the good rows into the staging directory, as Parquet or Arrow IPC. */
-  private static void write(Dataset<Row> rows, CommonOptions options, List<String> partitionBy, String arrayColumn,
+  private static void write(
+      Dataset<Row> rows,
+      CommonOptions options,
+      List<String> partitionBy,
+      String arrayColumn,
       Path to) {
     if (options.outputFormat == Formats.Output.arrow) {
-      rows.write().format("arrow").mode("append").option("compression", options.arrowCompression.name())
+      rows.write()
+          .format("arrow")
+          .mode("append")
+          .option("compression", options.arrowCompression.name())
           .save(to.toString());
       return;
     }
@@ -92,7 +144,12 @@ final class BatchWrite {
   }
 
   /** Moves the staged output (and quarantine) into place, together. */
-  private static void publish(RunGuard guard, Path staged, Path output, Path stagedQuarantine, Path quarantine,
+  private static void publish(
+      RunGuard guard,
+      Path staged,
+      Path output,
+      Path stagedQuarantine,
+      Path quarantine,
       WriteMode mode) {
     List<DatasetPaths.Target> targets = new ArrayList<>();
     if (stagedQuarantine != null) {

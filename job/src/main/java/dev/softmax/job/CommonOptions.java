@@ -11,44 +11,66 @@ import picocli.CommandLine.Option;
 
 /** Options every subcommand that writes a dataset takes. */
 final class CommonOptions {
-  @Option(names = "--mode", paramLabel = "MODE",
-      description = "When the output exists: refuse (error) or replace it after a successful run"
-          + " (overwrite): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description =
+          "When the output exists: refuse (error) or replace it after a successful run"
+              + " (overwrite): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   WriteMode mode = WriteMode.error;
 
-  @Option(names = "--on-bad-row", paramLabel = "POLICY",
-      description = "Rows that cannot be computed: stop the run (fail), drop and count them (skip),"
-          + " or write them with an error column to the quarantine path: ${COMPLETION-CANDIDATES}."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--on-bad-row",
+      paramLabel = "POLICY",
+      description =
+          "Rows that cannot be computed: stop the run (fail), drop and count them (skip),"
+              + " or write them with an error column to the quarantine path: ${COMPLETION-CANDIDATES}."
+              + " Default: ${DEFAULT-VALUE}.")
   BadRowPolicy onBadRow = BadRowPolicy.fail;
 
-  @Option(names = "--quarantine", paramLabel = "PATH",
+  @Option(
+      names = "--quarantine",
+      paramLabel = "PATH",
       description = "Where quarantined rows go. Default: <output>.quarantine beside the output.")
   String quarantine;
 
-  @Option(names = "--partition-by", split = ",", paramLabel = "COL[,COL...]",
-      description = "Partition the output by these columns. Default: the input's partition columns.")
+  @Option(
+      names = "--partition-by",
+      split = ",",
+      paramLabel = "COL[,COL...]",
+      description =
+          "Partition the output by these columns. Default: the input's partition columns.")
   List<String> partitionBy;
 
-  @Option(names = "--output-format", paramLabel = "FORMAT",
-      description = "${COMPLETION-CANDIDATES}: parquet (partitioned directories), or arrow: one Arrow IPC"
-          + " file per task, no partition directories (partition columns become ordinary columns)."
-          + " Quarantined rows are always Parquet. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--output-format",
+      paramLabel = "FORMAT",
+      description =
+          "${COMPLETION-CANDIDATES}: parquet (partitioned directories), or arrow: one Arrow IPC"
+              + " file per task, no partition directories (partition columns become ordinary columns)."
+              + " Quarantined rows are always Parquet. Default: ${DEFAULT-VALUE}.")
   Formats.Output outputFormat = Formats.Output.parquet;
 
-  @Option(names = "--arrow-compression", paramLabel = "CODEC",
-      description = "Buffer compression of Arrow output: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}"
-          + " (every Arrow implementation reads it; the JavaScript one reads no compressed buffers).")
+  @Option(
+      names = "--arrow-compression",
+      paramLabel = "CODEC",
+      description =
+          "Buffer compression of Arrow output: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}"
+              + " (every Arrow implementation reads it; the JavaScript one reads no compressed buffers).")
   Formats.ArrowCompression arrowCompression = Formats.ArrowCompression.none;
 
   /** Fails on partitioning asked of Arrow output. */
   void checkOutput() {
     if (outputFormat == Formats.Output.arrow && partitionBy != null && !partitionBy.isEmpty()) {
-      throw new UsageException("--output-format arrow writes no partition directories; drop --partition-by");
+      throw new UsageException(
+          "--output-format arrow writes no partition directories; drop --partition-by");
     }
   }
 
-  /** Where quarantined rows go (null unless the policy is quarantine): a sibling of the output by default. */
+  /**
+   * Where quarantined rows go (null unless the policy is quarantine): a sibling of the output by
+   * default.
+   */
   Path quarantinePath(DatasetPaths paths, Path output) {
     if (onBadRow != BadRowPolicy.quarantine) {
       if (quarantine != null) {
@@ -56,7 +78,8 @@ final class CommonOptions {
       }
       return null;
     }
-    return quarantine != null ? paths.qualify(quarantine)
+    return quarantine != null
+        ? paths.qualify(quarantine)
         : new Path(output.getParent(), output.getName() + ".quarantine");
   }
 
@@ -64,34 +87,45 @@ final class CommonOptions {
    * Writes the planned run under a {@link RunGuard} with the Spark {@code settings} it needs (set
    * for the run, then restored), and prints its summary line. Returns the exit status.
    */
-  int write(SparkSession spark, DatasetPaths paths, BatchRun plan, Path output, Path quarantinePath,
-      Notes notes, Map<String, String> settings, CommandSpec spec) {
+  int write(
+      SparkSession spark,
+      DatasetPaths paths,
+      BatchRun plan,
+      Path output,
+      Path quarantinePath,
+      Notes notes,
+      Map<String, String> settings,
+      CommandSpec spec) {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> previous = new LinkedHashMap<>();
-    settings.forEach((k, v) -> {
-      // contains, not getOption: Spark 4 answers getOption of an unset key without a default by
-      // building an exception, which loads Spark's error messages (a tenth of a second or more)
-      previous.put(k, spark.conf().contains(k) ? spark.conf().get(k) : null);
-      spark.conf().set(k, v);
-    });
+    settings.forEach(
+        (k, v) -> {
+          // contains, not getOption: Spark 4 answers getOption of an unset key without a default by
+          // building an exception, which loads Spark's error messages (a tenth of a second or more)
+          previous.put(k, spark.conf().contains(k) ? spark.conf().get(k) : null);
+          spark.conf().set(k, v);
+        });
     try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), paths, err)) {
       String kernel = guard.action(() -> ExecutorKernels.probe(spark));
       String slow = ExecutorKernels.note(kernel);
       if (slow != null) {
         notes.add(slow);
       }
-      Summary summary = BatchWrite.run(spark, paths, guard, plan, this, output, quarantinePath, notes.all(), kernel);
+      Summary summary =
+          BatchWrite.run(
+              spark, paths, guard, plan, this, output, quarantinePath, notes.all(), kernel);
       spec.commandLine().getOut().println(summary.toLine());
       spec.commandLine().getOut().flush();
       return 0;
     } finally {
-      previous.forEach((k, v) -> {
-        if (v == null) {
-          spark.conf().unset(k);
-        } else {
-          spark.conf().set(k, v);
-        }
-      });
+      previous.forEach(
+          (k, v) -> {
+            if (v == null) {
+              spark.conf().unset(k);
+            } else {
+              spark.conf().set(k, v);
+            }
+          });
     }
   }
 }

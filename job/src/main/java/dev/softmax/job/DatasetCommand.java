@@ -17,28 +17,40 @@ import picocli.CommandLine.Spec;
  * input's schema, all before any Spark job runs; then writes through {@link BatchWrite}.
  */
 abstract class DatasetCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "PATH",
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "PATH",
       description = "Parquet file or directory (Hive-style partitions included).")
   String input;
 
-  @Option(names = "--output", required = true, paramLabel = "PATH", description = "Output directory.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "PATH",
+      description = "Output directory.")
   String output;
 
-  @Option(names = "--key", split = ",", paramLabel = "COL[,COL...]",
-      description = "Columns that identify a row: named in bad-row messages%n"
-          + "(default: id, when there is such a column).")
+  @Option(
+      names = "--key",
+      split = ",",
+      paramLabel = "COL[,COL...]",
+      description =
+          "Columns that identify a row: named in bad-row messages%n"
+              + "(default: id, when there is such a column).")
   List<String> key;
 
-  @Option(names = "--input-format", paramLabel = "FORMAT",
-      description = "Input format, ${COMPLETION-CANDIDATES}; auto tells Parquet from Arrow IPC (file or"
-          + " stream) by the first file's bytes. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--input-format",
+      paramLabel = "FORMAT",
+      description =
+          "Input format, ${COMPLETION-CANDIDATES}; auto tells Parquet from Arrow IPC (file or"
+              + " stream) by the first file's bytes. Default: ${DEFAULT-VALUE}.")
   Formats.Input inputFormat = Formats.Input.auto;
 
-  @Mixin
-  CommonOptions common;
+  @Mixin CommonOptions common;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** The subcommand's name, as in the summary. */
   abstract String command();
@@ -54,9 +66,16 @@ abstract class DatasetCommand implements Callable<Integer> {
     return Map.of();
   }
 
-  /** Builds the run over the checked input; what it decided for the user goes into {@code notes}. */
-  abstract BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset input, List<String> keys,
-      Notes notes, Map<String, String> settings);
+  /**
+   * Builds the run over the checked input; what it decided for the user goes into {@code notes}.
+   */
+  abstract BatchRun plan(
+      SparkSession spark,
+      DatasetPaths paths,
+      InputDataset input,
+      List<String> keys,
+      Notes notes,
+      Map<String, String> settings);
 
   /** The memory a task needs for the input's rows (the array columns read and the one written). */
   abstract TaskMemory memory(InputDataset data);
@@ -83,8 +102,10 @@ abstract class DatasetCommand implements Callable<Integer> {
       paths.requireWritable("quarantine", quarantine, taken, common.mode);
     }
     InputDataset data = InputDataset.read(spark, in, inputFormat);
-    List<String> keys = key != null ? key
-        : List.of(data.rows().columns()).contains("id") ? List.of("id") : List.of();
+    List<String> keys =
+        key != null
+            ? key
+            : List.of(data.rows().columns()).contains("id") ? List.of("id") : List.of();
     for (String k : keys) {
       data.field("--key", k);
     }
@@ -113,8 +134,12 @@ abstract class DatasetCommand implements Callable<Integer> {
   /** Fails when the output column would overwrite an input column that is kept. */
   static void requireNewColumn(InputDataset data, String outputColumn, List<String> consumed) {
     if (List.of(data.rows().columns()).contains(outputColumn) && !consumed.contains(outputColumn)) {
-      throw new UsageException("--output-col " + outputColumn + " is already a column of " + data.path()
-          + "; choose another name");
+      throw new UsageException(
+          "--output-col "
+              + outputColumn
+              + " is already a column of "
+              + data.path()
+              + "; choose another name");
     }
   }
 }

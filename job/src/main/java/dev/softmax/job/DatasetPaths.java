@@ -20,16 +20,17 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.hadoop.util.VersionInfo;
 
 /**
- * Where a run reads and writes, checked before anything is written, and the staged write: data
- * goes to a hidden sibling of the output ({@code .NAME.staging-OWNER}) and takes the output's place
- * only once it is complete. Publishing holds an exclusive lock file ({@code .NAME.lock}) so that
- * racing runs publish one at a time, and moves the old output aside ({@code .NAME.replaced-OWNER})
- * until the new one is in place. A later run finishes or undoes what a run that died left (see
- * {@link #recover}); nothing there ever deletes an output that has no replacement.
+ * Where a run reads and writes, checked before anything is written, and the staged write: data goes
+ * to a hidden sibling of the output ({@code .NAME.staging-OWNER}) and takes the output's place only
+ * once it is complete. Publishing holds an exclusive lock file ({@code .NAME.lock}) so that racing
+ * runs publish one at a time, and moves the old output aside ({@code .NAME.replaced-OWNER}) until
+ * the new one is in place. A later run finishes or undoes what a run that died left (see {@link
+ * #recover}); nothing there ever deletes an output that has no replacement.
  */
 final class DatasetPaths {
   /** Test-only: the name of a crash point at which the driver halts, as a killed driver would. */
   static final String CRASH_AT_PROPERTY = "softmax.test.crash-at";
+
   private static final String STAGING = "staging-";
   private static final String REPLACED = "replaced-";
   private static final long LOCK_WAIT_MILLIS = 10 * 60 * 1000;
@@ -53,7 +54,8 @@ final class DatasetPaths {
     try {
       return fs(p).makeQualified(p);
     } catch (UncheckedIOException e) {
-      throw new UsageException("cannot resolve " + path + ": " + InputDataset.firstLine(e.getCause()));
+      throw new UsageException(
+          "cannot resolve " + path + ": " + InputDataset.firstLine(e.getCause()));
     }
   }
 
@@ -77,16 +79,31 @@ final class DatasetPaths {
   static String missingFileSystem(Path p) {
     String scheme = p.toUri().getScheme();
     String hadoop = VersionInfo.getVersion();
-    String add = switch (scheme) {
-      case "s3a" -> "add hadoop-aws " + hadoop + " (the cluster's Hadoop version) and the AWS SDK bundle it"
-          + " depends on, e.g. --packages org.apache.hadoop:hadoop-aws:" + hadoop;
-      case "s3", "s3n" -> "use s3a:// with hadoop-aws " + hadoop + " (--packages org.apache.hadoop:hadoop-aws:"
-          + hadoop + "); s3:// is only served on EMR";
-      case "gs" -> "add the Cloud Storage connector (com.google.cloud.bigdataoss:gcs-connector, hadoop3 build)";
-      case "abfs", "abfss", "wasb", "wasbs" -> "add hadoop-azure " + hadoop + " (--packages org.apache.hadoop:hadoop-azure:"
-          + hadoop + ")";
-      default -> "the job reads and writes Hadoop file systems (file, hdfs, s3a, gs, abfs); check the path";
-    };
+    String add =
+        switch (scheme) {
+          case "s3a" ->
+              "add hadoop-aws "
+                  + hadoop
+                  + " (the cluster's Hadoop version) and the AWS SDK bundle it"
+                  + " depends on, e.g. --packages org.apache.hadoop:hadoop-aws:"
+                  + hadoop;
+          case "s3", "s3n" ->
+              "use s3a:// with hadoop-aws "
+                  + hadoop
+                  + " (--packages org.apache.hadoop:hadoop-aws:"
+                  + hadoop
+                  + "); s3:// is only served on EMR";
+          case "gs" ->
+              "add the Cloud Storage connector (com.google.cloud.bigdataoss:gcs-connector, hadoop3 build)";
+          case "abfs", "abfss", "wasb", "wasbs" ->
+              "add hadoop-azure "
+                  + hadoop
+                  + " (--packages org.apache.hadoop:hadoop-azure:"
+                  + hadoop
+                  + ")";
+          default ->
+              "the job reads and writes Hadoop file systems (file, hdfs, s3a, gs, abfs); check the path";
+        };
     return "no Hadoop FileSystem for scheme " + scheme + " in " + p + ": " + add;
   }
 
@@ -108,32 +125,43 @@ final class DatasetPaths {
   }
 
   /**
-   * Fails when {@code out} is a file system's root, equals, lies inside or contains one of
-   * {@code others} (named by what they are, e.g. "input"), or (with {@code mode error}) already
-   * exists once what dead runs left has been {@linkplain #recover recovered}.
+   * Fails when {@code out} is a file system's root, equals, lies inside or contains one of {@code
+   * others} (named by what they are, e.g. "input"), or (with {@code mode error}) already exists
+   * once what dead runs left has been {@linkplain #recover recovered}.
    */
   void requireWritable(String what, Path out, Map<Path, String> others, WriteMode mode) {
     if (out.getParent() == null) {
-      throw new UsageException(what + " " + out + " is the root of its file system; the job writes beside"
-          + " the output before it publishes, so name a directory inside it");
+      throw new UsageException(
+          what
+              + " "
+              + out
+              + " is the root of its file system; the job writes beside"
+              + " the output before it publishes, so name a directory inside it");
     }
     for (var other : others.entrySet()) {
       Path in = other.getKey();
       String name = other.getValue();
       if (out.equals(in)) {
-        throw new UsageException(what + " " + out + " is also the " + name + "; write somewhere else");
+        throw new UsageException(
+            what + " " + out + " is also the " + name + "; write somewhere else");
       }
       if (isInside(out, in)) {
-        throw new UsageException(what + " " + out + " lies inside the " + name + " " + in + "; write somewhere else");
+        throw new UsageException(
+            what + " " + out + " lies inside the " + name + " " + in + "; write somewhere else");
       }
       if (isInside(in, out)) {
-        throw new UsageException(what + " " + out + " contains the " + name + " " + in + "; write somewhere else");
+        throw new UsageException(
+            what + " " + out + " contains the " + name + " " + in + "; write somewhere else");
       }
     }
     recover(out);
     if (mode == WriteMode.error && exists(out)) {
-      throw new UsageException(what + " " + out + " already exists; remove it, choose another path,"
-          + " or pass --mode overwrite (the old data stays until the new run has succeeded)");
+      throw new UsageException(
+          what
+              + " "
+              + out
+              + " already exists; remove it, choose another path,"
+              + " or pass --mode overwrite (the old data stays until the new run has succeeded)");
     }
   }
 
@@ -150,9 +178,9 @@ final class DatasetPaths {
    * Cleans up after runs on this host that died while writing {@code out}: their staging
    * directories (never published) are removed; an output one of them had moved aside is moved back
    * when nothing replaced it, and removed when the new output had already taken its place; their
-   * lock is released. Leftovers of runs that may still be alive are left alone; an output set
-   * aside by a run on another host, with nothing in its place, is a usage error saying how to move
-   * it back, never deleted.
+   * lock is released. Leftovers of runs that may still be alive are left alone; an output set aside
+   * by a run on another host, with nothing in its place, is a usage error saying how to move it
+   * back, never deleted.
    */
   void recover(Path out) {
     FileSystem fs = fs(out);
@@ -169,10 +197,21 @@ final class DatasetPaths {
       } else if (kind.startsWith(REPLACED)) {
         if (dead) {
           replaced.add(p);
-        } else if (!exists(out) && !locker.map(RunOwner::toString).equals(by.map(RunOwner::toString))) {
-          throw new UsageException("the previous " + out + " is in " + p + ", set aside by run "
-              + by.map(RunOwner::toString).orElse("?") + " that did not finish publishing; if no run is"
-              + " writing there, move it back (hadoop fs -mv " + p + " " + out + ") and rerun");
+        } else if (!exists(out)
+            && !locker.map(RunOwner::toString).equals(by.map(RunOwner::toString))) {
+          throw new UsageException(
+              "the previous "
+                  + out
+                  + " is in "
+                  + p
+                  + ", set aside by run "
+                  + by.map(RunOwner::toString).orElse("?")
+                  + " that did not finish publishing; if no run is"
+                  + " writing there, move it back (hadoop fs -mv "
+                  + p
+                  + " "
+                  + out
+                  + ") and rerun");
         }
       }
     }
@@ -184,11 +223,21 @@ final class DatasetPaths {
           if (!fs.rename(p, out)) {
             throw new IOException("cannot move " + p + " back to " + out);
           }
-          notes.add("restored the previous " + out + " from " + p + ", where a run that died while"
-              + " publishing had set it aside");
+          notes.add(
+              "restored the previous "
+                  + out
+                  + " from "
+                  + p
+                  + ", where a run that died while"
+                  + " publishing had set it aside");
         } else {
           discard(p);
-          notes.add("removed " + p + ": the run that set it aside had published " + out + " before it died");
+          notes.add(
+              "removed "
+                  + p
+                  + ": the run that set it aside had published "
+                  + out
+                  + " before it died");
         }
       }
       if (locker.map(RunOwner::isDead).orElse(false)) {
@@ -225,7 +274,10 @@ final class DatasetPaths {
       String prefix = prefix(out);
       return java.util.Arrays.stream(fs.listStatus(out.getParent()))
           .map(FileStatus::getPath)
-          .filter(p -> p.getName().startsWith(prefix + STAGING) || p.getName().startsWith(prefix + REPLACED))
+          .filter(
+              p ->
+                  p.getName().startsWith(prefix + STAGING)
+                      || p.getName().startsWith(prefix + REPLACED))
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + out.getParent(), e);
@@ -238,13 +290,14 @@ final class DatasetPaths {
   }
 
   /**
-   * Moves every complete staged dataset to its output, all under their publish locks: with
-   * {@code mode error} none is published when another run has published any of them meanwhile (a
-   * usage error); with {@code overwrite} racing runs publish one after the other and the last
-   * wins whole. An old output is moved aside first and removed only once the new one is in place.
+   * Moves every complete staged dataset to its output, all under their publish locks: with {@code
+   * mode error} none is published when another run has published any of them meanwhile (a usage
+   * error); with {@code overwrite} racing runs publish one after the other and the last wins whole.
+   * An old output is moved aside first and removed only once the new one is in place.
    */
   void publish(List<Target> targets, WriteMode mode) {
-    List<Target> ordered = targets.stream().sorted(Comparator.comparing(t -> t.out().toString())).toList();
+    List<Target> ordered =
+        targets.stream().sorted(Comparator.comparing(t -> t.out().toString())).toList();
     List<Path> held = new ArrayList<>();
     try {
       for (Target t : ordered) {
@@ -253,8 +306,10 @@ final class DatasetPaths {
       }
       for (Target t : ordered) {
         if (mode == WriteMode.error && exists(t.out())) {
-          throw new UsageException(t.out() + " was published by another run while this one ran; this run"
-              + " published nothing (pass --mode overwrite to replace it)");
+          throw new UsageException(
+              t.out()
+                  + " was published by another run while this one ran; this run"
+                  + " published nothing (pass --mode overwrite to replace it)");
         }
       }
       crashPoint("before-publish");
@@ -288,7 +343,10 @@ final class DatasetPaths {
     }
   }
 
-  /** Takes the publish lock of {@code out}: refuses at once (mode error) or waits for it (overwrite). */
+  /**
+   * Takes the publish lock of {@code out}: refuses at once (mode error) or waits for it
+   * (overwrite).
+   */
   private void claim(Path out, WriteMode mode) throws IOException {
     Path lock = lock(out);
     long deadline = System.currentTimeMillis() + LOCK_WAIT_MILLIS;
@@ -299,12 +357,24 @@ final class DatasetPaths {
         continue;
       }
       if (mode == WriteMode.error) {
-        throw new UsageException(out + " is being published by another run (" + lock + "); this run"
-            + " published nothing");
+        throw new UsageException(
+            out
+                + " is being published by another run ("
+                + lock
+                + "); this run"
+                + " published nothing");
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new UsageException("waited " + LOCK_WAIT_MILLIS / 60000 + " minutes for " + lock + " held by run "
-            + holder.map(RunOwner::toString).orElse("?") + "; if no run is publishing " + out + ", remove it");
+        throw new UsageException(
+            "waited "
+                + LOCK_WAIT_MILLIS / 60000
+                + " minutes for "
+                + lock
+                + " held by run "
+                + holder.map(RunOwner::toString).orElse("?")
+                + "; if no run is publishing "
+                + out
+                + ", remove it");
       }
       try {
         Thread.sleep(200);
@@ -315,14 +385,21 @@ final class DatasetPaths {
     }
   }
 
-  /** Creates {@code file} holding {@code text} unless it exists, atomically where the file system can. */
+  /**
+   * Creates {@code file} holding {@code text} unless it exists, atomically where the file system
+   * can.
+   */
   private boolean createExclusive(Path file, String text) throws IOException {
     FileSystem fs = fs(file);
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     if ("file".equals(fs.getScheme())) {
       // Hadoop's local create(overwrite=false) checks, then opens: not atomic; O_EXCL is
       try {
-        Files.write(Paths.get(file.toUri()), bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.write(
+            Paths.get(file.toUri()),
+            bytes,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
         return true;
       } catch (FileAlreadyExistsException e) {
         return false;

@@ -15,15 +15,19 @@ import org.apache.spark.SparkThrowable;
 
 /**
  * How a failed run is told: one line on the console that says what failed and where, and the stack
- * trace in a log file that the line names: the file named by the system property
- * {@value #LOG_FILE_PROPERTY} (the scripts point Spark's log there too), else a new file in the
- * temporary directory.
+ * trace in a log file that the line names: the file named by the system property {@value
+ * #LOG_FILE_PROPERTY} (the scripts point Spark's log there too), else a new file in the temporary
+ * directory.
  */
 final class FailureReport {
   static final String LOG_FILE_PROPERTY = "softmax.log.file";
-  /** Spark's error classes for a file it could not read, with the file in parameter {@code path}
-   * ({@code _LEGACY_ERROR_TEMP_2064} is Spark 3.5's name for FAILED_READ_FILE). */
-  private static final List<String> READ_FILE_ERRORS = List.of("FAILED_READ_FILE", "CANNOT_READ_FILE_FOOTER", "_LEGACY_ERROR_TEMP_2064");
+
+  /**
+   * Spark's error classes for a file it could not read, with the file in parameter {@code path}
+   * ({@code _LEGACY_ERROR_TEMP_2064} is Spark 3.5's name for FAILED_READ_FILE).
+   */
+  private static final List<String> READ_FILE_ERRORS =
+      List.of("FAILED_READ_FILE", "CANNOT_READ_FILE_FOOTER", "_LEGACY_ERROR_TEMP_2064");
 
   private FailureReport() {}
 
@@ -63,7 +67,11 @@ final class FailureReport {
     Path file = logFile(command);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.writeString(file, trace.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+      Files.writeString(
+          file,
+          trace.toString(),
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
       return file;
     } catch (IOException e) {
@@ -77,7 +85,8 @@ final class FailureReport {
       return Path.of(named);
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return Path.of(System.getProperty("java.io.tmpdir"),
+    return Path.of(
+        System.getProperty("java.io.tmpdir"),
         "softmax-" + command + "-" + stamp + "-" + ProcessHandle.current().pid() + ".log");
   }
 }

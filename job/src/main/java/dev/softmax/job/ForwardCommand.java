@@ -14,20 +14,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code forward}: probabilities (or log-probabilities) from logits. */
-@Command(name = "forward", mixinStandardHelpOptions = true,
+@Command(
+    name = "forward",
+    mixinStandardHelpOptions = true,
     description = "Row-wise softmax of a logits column; every other column is kept.")
 final class ForwardCommand extends DatasetCommand {
   @Option(names = "--logits-col", paramLabel = "COL", description = "Default: ${DEFAULT-VALUE}.")
   String logitsCol = "logits";
 
-  @Option(names = "--output-col", paramLabel = "COL",
+  @Option(
+      names = "--output-col",
+      paramLabel = "COL",
       description = "Default: probs, or log_probs with --log.")
   String outputCol;
 
   @Option(names = "--log", description = "Write log-probabilities (log_softmax) instead.")
   boolean log;
 
-  @Option(names = "--temperature", paramLabel = "T",
+  @Option(
+      names = "--temperature",
+      paramLabel = "T",
       description = "softmax(z / T); finite and > 0. Default: ${DEFAULT-VALUE}.")
   double temperature = SqlFunction.NO_TEMPERATURE;
 
@@ -43,7 +49,8 @@ final class ForwardCommand extends DatasetCommand {
 
   @Override
   TaskMemory memory(InputDataset data) {
-    return TaskMemory.ofRow("rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol), data.largestChunkBytes());
+    return TaskMemory.ofRow(
+        "rows of " + logitsCol, 2 * data.bytesPerRow(logitsCol), data.largestChunkBytes());
   }
 
   @Override
@@ -52,8 +59,13 @@ final class ForwardCommand extends DatasetCommand {
   }
 
   @Override
-  BatchRun plan(SparkSession spark, DatasetPaths paths, InputDataset data, List<String> keys,
-      Notes notes, Map<String, String> settings) {
+  BatchRun plan(
+      SparkSession spark,
+      DatasetPaths paths,
+      InputDataset data,
+      List<String> keys,
+      Notes notes,
+      Map<String, String> settings) {
     DataType element = data.floatingArrayColumn("--logits-col", logitsCol);
     String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
     List<String> consumed = List.of(logitsCol);
@@ -63,11 +75,17 @@ final class ForwardCommand extends DatasetCommand {
     String prefix = logitsCol + ": ";
     // the logits' check is the only rule, so the checked form fails on exactly the rows it marks
     SqlFunction checked = function.checked().orElseThrow();
-    return new BatchRun(command(),
+    return new BatchRun(
+        command(),
         new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
-        new BatchRun.RowRules(concat(lit(prefix), check.on(col(logitsCol))),
+        new BatchRun.RowRules(
+            concat(lit(prefix), check.on(col(logitsCol))),
             check.problems().stream().map(p -> prefix + p.reason()).toList()),
-        new BatchRun.Output(out, function.call(col(logitsCol), lit(temperature)), consumed, element.simpleString(),
+        new BatchRun.Output(
+            out,
+            function.call(col(logitsCol), lit(temperature)),
+            consumed,
+            element.simpleString(),
             checked.call(col(logitsCol), lit(temperature))));
   }
 }

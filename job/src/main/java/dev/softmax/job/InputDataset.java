@@ -23,17 +23,30 @@ import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructField;
 
 /**
- * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions
- * included) or Arrow IPC (files or streams, through the {@code arrow} data source).
+ * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions included)
+ * or Arrow IPC (files or streams, through the {@code arrow} data source).
  */
-record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> readSettings,
-    List<String> notes, Map<String, Double> columnBytes, double rowBytes, long largestChunkBytes) {
-  /** Spark settings under which a Parquet input with BYTE_STREAM_SPLIT columns is read (the row-based reader). */
-  static final Map<String, String> ROW_BASED_PARQUET = Map.of(
-      "spark.sql.parquet.enableVectorizedReader", "false",
-      "spark.sql.parquet.enableNestedColumnVectorizedReader", "false");
+record InputDataset(
+    Path path,
+    Dataset<Row> rows,
+    List<String> partitionColumns,
+    Map<String, String> readSettings,
+    List<String> notes,
+    Map<String, Double> columnBytes,
+    double rowBytes,
+    long largestChunkBytes) {
+  /**
+   * Spark settings under which a Parquet input with BYTE_STREAM_SPLIT columns is read (the
+   * row-based reader).
+   */
+  static final Map<String, String> ROW_BASED_PARQUET =
+      Map.of(
+          "spark.sql.parquet.enableVectorizedReader", "false",
+          "spark.sql.parquet.enableNestedColumnVectorizedReader", "false");
 
-  /** When set, Spark reads every file's footer for the schema (a Spark job); the job then lets it. */
+  /**
+   * When set, Spark reads every file's footer for the schema (a Spark job); the job then lets it.
+   */
   static final String MERGE_SCHEMA = "spark.sql.parquet.mergeSchema";
 
   /**
@@ -41,8 +54,8 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
    * Parquet is checked by its first file's footer: float16 columns are refused (Spark cannot read
    * them), and BYTE_STREAM_SPLIT columns, which Spark's vectorized reader refuses, are read with
    * the row-based reader ({@link #readSettings}). Spark gets the schema from that footer, as its
-   * own inference would read it, rather than running a job to read a footer again (unless
-   * {@value #MERGE_SCHEMA} asks it to merge every file's).
+   * own inference would read it, rather than running a job to read a footer again (unless {@value
+   * #MERGE_SCHEMA} asks it to merge every file's).
    */
   static InputDataset read(SparkSession spark, Path path, Formats.Input format) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -51,23 +64,36 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     if (resolved == Formats.Input.arrow) {
       try {
         double[] sizes = ArrowTableProvider.sizes(spark, path.toString());
-        return new InputDataset(path, spark.read().format("arrow").load(path.toString()), List.of(), Map.of(),
-            List.of(), Map.of(), sizes[0], (long) sizes[1]);
+        return new InputDataset(
+            path,
+            spark.read().format("arrow").load(path.toString()),
+            List.of(),
+            Map.of(),
+            List.of(),
+            Map.of(),
+            sizes[0],
+            (long) sizes[1]);
       } catch (ArrowInputException e) {
         throw new UsageException(e.getMessage());
       }
     }
     ParquetFooter footer = ParquetFooter.read(first, conf);
     if (!footer.float16Columns().isEmpty()) {
-      throw new UsageException("column " + String.join(", ", footer.float16Columns()) + " of " + first
-          + " holds float16 (Parquet FLOAT16), which Spark cannot read; write it as float32 (PyTorch:"
-          + " tensor.float(); pyarrow: table.cast(...) to pa.list_(pa.float32()))");
+      throw new UsageException(
+          "column "
+              + String.join(", ", footer.float16Columns())
+              + " of "
+              + first
+              + " holds float16 (Parquet FLOAT16), which Spark cannot read; write it as float32 (PyTorch:"
+              + " tensor.float(); pyarrow: table.cast(...) to pa.list_(pa.float32()))");
     }
     Dataset<Row> rows;
     try {
       DataFrameReader reader = spark.read();
-      if (footer.sparkSchema() != null && !Boolean.parseBoolean(spark.conf().get(MERGE_SCHEMA, "false"))) {
-        // the schema Spark would infer from one file's footer, from the footer already read: no Spark job
+      if (footer.sparkSchema() != null
+          && !Boolean.parseBoolean(spark.conf().get(MERGE_SCHEMA, "false"))) {
+        // the schema Spark would infer from one file's footer, from the footer already read: no
+        // Spark job
         reader = reader.schema(footer.sparkSchema());
       }
       rows = reader.parquet(path.toString());
@@ -77,16 +103,35 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     Map<String, Double> columnBytes = new LinkedHashMap<>();
     for (StructField f : rows.schema().fields()) {
       if (f.dataType() instanceof ArrayType a) {
-        columnBytes.put(f.name(), footer.valuesPerRow().getOrDefault(f.name(), 0.0) * a.elementType().defaultSize());
+        columnBytes.put(
+            f.name(),
+            footer.valuesPerRow().getOrDefault(f.name(), 0.0) * a.elementType().defaultSize());
       }
     }
     double rowBytes = columnBytes.values().stream().mapToDouble(Double::doubleValue).sum();
     return footer.byteStreamSplit()
-        ? new InputDataset(path, rows, partitionColumns(path, first), ROW_BASED_PARQUET,
-            List.of(first + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
-                + path + " is read with the row-based reader"), columnBytes, rowBytes, footer.largestRowGroupBytes())
-        : new InputDataset(path, rows, partitionColumns(path, first), Map.of(), List.of(), columnBytes,
-            rowBytes, footer.largestRowGroupBytes());
+        ? new InputDataset(
+            path,
+            rows,
+            partitionColumns(path, first),
+            ROW_BASED_PARQUET,
+            List.of(
+                first
+                    + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
+                    + path
+                    + " is read with the row-based reader"),
+            columnBytes,
+            rowBytes,
+            footer.largestRowGroupBytes())
+        : new InputDataset(
+            path,
+            rows,
+            partitionColumns(path, first),
+            Map.of(),
+            List.of(),
+            columnBytes,
+            rowBytes,
+            footer.largestRowGroupBytes());
   }
 
   /** parquet or arrow, from the first bytes of a data file. */
@@ -94,12 +139,18 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
     return switch (IpcFormat.sniff(file, conf)) {
       case FILE, STREAM -> Formats.Input.arrow;
       case PARQUET -> Formats.Input.parquet;
-      case UNKNOWN -> throw new UsageException("cannot tell the format of " + file
-          + " (neither Parquet nor Arrow IPC); pass --input-format parquet or arrow");
+      case UNKNOWN ->
+          throw new UsageException(
+              "cannot tell the format of "
+                  + file
+                  + " (neither Parquet nor Arrow IPC); pass --input-format parquet or arrow");
     };
   }
 
-  /** The first data file under {@code path} in name order (files before subdirectories): the same on every run. */
+  /**
+   * The first data file under {@code path} in name order (files before subdirectories): the same on
+   * every run.
+   */
   private static Path firstDataFile(Path path, Configuration conf) {
     try {
       FileSystem fs = path.getFileSystem(conf);
@@ -107,8 +158,10 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
       while (status.isDirectory()) {
         FileStatus next = null;
         FileStatus[] children = fs.listStatus(status.getPath());
-        java.util.Arrays.sort(children, java.util.Comparator.comparing((FileStatus c) -> !c.isFile())
-            .thenComparing(c -> c.getPath().getName()));
+        java.util.Arrays.sort(
+            children,
+            java.util.Comparator.comparing((FileStatus c) -> !c.isFile())
+                .thenComparing(c -> c.getPath().getName()));
         for (FileStatus child : children) {
           if (IpcFormat.isDataFile(child.getPath().getName())) {
             next = child;
@@ -164,8 +217,15 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
         && (a.elementType() instanceof FloatType || a.elementType() instanceof DoubleType)) {
       return a.elementType();
     }
-    throw new UsageException(option + " " + column + " in " + path + " is " + type.catalogString()
-        + "; it must be array<float> or array<double>");
+    throw new UsageException(
+        option
+            + " "
+            + column
+            + " in "
+            + path
+            + " is "
+            + type.catalogString()
+            + "; it must be array<float> or array<double>");
   }
 
   StructField field(String option, String column) {
@@ -174,8 +234,14 @@ record InputDataset(Path path, Dataset<Row> rows, List<String> partitionColumns,
         return f;
       }
     }
-    throw new UsageException(option + " " + column + " is not a column of " + path
-        + "; its columns are " + String.join(", ", rows.columns()));
+    throw new UsageException(
+        option
+            + " "
+            + column
+            + " is not a column of "
+            + path
+            + "; its columns are "
+            + String.join(", ", rows.columns()));
   }
 
   static String firstLine(Throwable e) {

@@ -31,11 +31,16 @@ import org.apache.spark.sql.types.StructType;
  * What one Parquet file's footer tells before Spark reads it: encodings Spark's vectorized reader
  * refuses (BYTE_STREAM_SPLIT, pyarrow's recommended float encoding), float16 columns Spark cannot
  * read at all, and the average number of leaf values per row of each top-level column (the row
- * width, which sizes the reader's batches), the bytes of its largest row group (which a
- * reader holds at once), and the schema Spark reads from it (null when Spark cannot).
+ * width, which sizes the reader's batches), the bytes of its largest row group (which a reader
+ * holds at once), and the schema Spark reads from it (null when Spark cannot).
  */
-record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Columns, Map<String, Double> valuesPerRow,
-    long largestRowGroupBytes, StructType sparkSchema) {
+record ParquetFooter(
+    Path file,
+    boolean byteStreamSplit,
+    List<String> float16Columns,
+    Map<String, Double> valuesPerRow,
+    long largestRowGroupBytes,
+    StructType sparkSchema) {
 
   static ParquetFooter read(Path file, Configuration conf) {
     ParquetMetadata footer;
@@ -46,7 +51,8 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
       if (!float16.isEmpty()) {
         return new ParquetFooter(file, false, float16, Map.of(), 0, null);
       }
-      throw new UsageException("cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e));
+      throw new UsageException(
+          "cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e));
     }
     List<String> float16 = new ArrayList<>();
     for (var column : footer.getFileMetaData().getSchema().getColumns()) {
@@ -74,18 +80,19 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
       long v = values.getOrDefault(field.getName(), 0L);
       perRow.put(field.getName(), rows == 0 ? 0.0 : (double) v / rows);
     }
-    return new ParquetFooter(file, bss, List.copyOf(float16), perRow, largest, sparkSchema(file, footer));
+    return new ParquetFooter(
+        file, bss, List.copyOf(float16), perRow, largest, sparkSchema(file, footer));
   }
 
   /**
-   * The schema Spark's own inference reads from this footer (the schema string Spark writes into its
-   * files, else the Parquet schema converted under the session's settings), or null when Spark cannot
-   * convert it: Spark's inference then reports why.
+   * The schema Spark's own inference reads from this footer (the schema string Spark writes into
+   * its files, else the Parquet schema converted under the session's settings), or null when Spark
+   * cannot convert it: Spark's inference then reports why.
    */
   private static StructType sparkSchema(Path file, ParquetMetadata footer) {
     try {
-      return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(file, footer),
-          new ParquetToSparkSchemaConverter(SQLConf.get()));
+      return ParquetFileFormat$.MODULE$.readSchemaFromFooter(
+          new Footer(file, footer), new ParquetToSparkSchemaConverter(SQLConf.get()));
     } catch (Exception e) {
       // an AnalysisException for a type Spark cannot read (float16, refused above with advice)
       return null;
@@ -93,10 +100,11 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
   }
 
   /**
-   * The top-level columns holding float16, read from the footer's Thrift schema: Parquet before 1.14
-   * (Spark 3.5's) fails to convert a footer with the FLOAT16 annotation, which it does not know. Such a
-   * column is a FIXED_LEN_BYTE_ARRAY of 2 bytes with a logical type this Parquet cannot name: FLOAT16 is
-   * the only logical type on 2-byte fixed arrays. Empty if the file does not read that far.
+   * The top-level columns holding float16, read from the footer's Thrift schema: Parquet before
+   * 1.14 (Spark 3.5's) fails to convert a footer with the FLOAT16 annotation, which it does not
+   * know. Such a column is a FIXED_LEN_BYTE_ARRAY of 2 bytes with a logical type this Parquet
+   * cannot name: FLOAT16 is the only logical type on 2-byte fixed arrays. Empty if the file does
+   * not read that far.
    */
   private static List<String> float16ColumnsUnknownToThisParquet(Path file, Configuration conf) {
     List<String> found = new ArrayList<>();
@@ -126,8 +134,11 @@ record ParquetFooter(Path file, boolean byteStreamSplit, List<String> float16Col
             remainingInTop--;
           }
           remainingInTop += e.getNum_children();
-          if (e.getType() == org.apache.parquet.format.Type.FIXED_LEN_BYTE_ARRAY && e.getType_length() == 2
-              && e.isSetLogicalType() && e.getLogicalType().getSetField() == null && !found.contains(top)) {
+          if (e.getType() == org.apache.parquet.format.Type.FIXED_LEN_BYTE_ARRAY
+              && e.getType_length() == 2
+              && e.isSetLogicalType()
+              && e.getLogicalType().getSetField() == null
+              && !found.contains(top)) {
             found.add(top);
           }
         }

@@ -18,9 +18,9 @@ import org.apache.spark.sql.Row;
  * The rows a run read, wrote and set aside, counted by the write itself, so the input is read once:
  * rows in, good rows, and rows per reason. Rows that may be bad are counted by a Spark observation;
  * a run whose written rows are all its rows (no rules, or a bad row fails it) takes the count of a
- * file write from the write command ({@link WrittenRows}) rather than observing: an observation runs
- * outside generated code, so it splits the read, the functions and the write's sort into two stages
- * (measured: 0.4 s and 0.9 s of CPU more per run, whatever its size).
+ * file write from the write command ({@link WrittenRows}) rather than observing: an observation
+ * runs outside generated code, so it splits the read, the functions and the write's sort into two
+ * stages (measured: 0.4 s and 0.9 s of CPU more per run, whatever its size).
  */
 final class RowCounts {
   private final Observation seen = new Observation("rows");
@@ -30,8 +30,8 @@ final class RowCounts {
   private boolean observed;
 
   /**
-   * Counts for a run with these rules (null: every row is good); {@code writeCounts}: the run's write
-   * command counts what it writes, and {@link #tally} gets that count.
+   * Counts for a run with these rules (null: every row is good); {@code writeCounts}: the run's
+   * write command counts what it writes, and {@link #tally} gets that count.
    */
   RowCounts(BatchRun.RowRules rules, boolean writeCounts) {
     this.reasons = rules == null ? List.of() : rules.reasons();
@@ -42,7 +42,9 @@ final class RowCounts {
   /** What a run that writes {@code rows} counted; read it once the write has finished. */
   record Tally(long rowsIn, long good, Map<String, Long> byReason) {}
 
-  /** {@code rows} (with {@link BadRows#ERROR} when the run has rules), counted as they are written. */
+  /**
+   * {@code rows} (with {@link BadRows#ERROR} when the run has rules), counted as they are written.
+   */
   Dataset<Row> observe(Dataset<Row> rows) {
     List<Column> metrics = new ArrayList<>();
     if (hasRules) {
@@ -56,8 +58,9 @@ final class RowCounts {
   }
 
   /**
-   * {@code rows} that are all good (a run without rules, or one that fails on a bad row), counted as
-   * they are written: rows in, and no row per reason. Unchanged when the write command counts them.
+   * {@code rows} that are all good (a run without rules, or one that fails on a bad row), counted
+   * as they are written: rows in, and no row per reason. Unchanged when the write command counts
+   * them.
    */
   Dataset<Row> observeAllGood(Dataset<Row> rows) {
     if (writeCounts) {
@@ -89,8 +92,12 @@ final class RowCounts {
       }
     }
     if (written >= 0 && written != good) {
-      throw new IllegalStateException("rows do not add up: " + good + " good rows were counted but " + written
-          + " were written");
+      throw new IllegalStateException(
+          "rows do not add up: "
+              + good
+              + " good rows were counted but "
+              + written
+              + " were written");
     }
     return new Tally(rowsIn, good, byReason);
   }

@@ -21,8 +21,11 @@ import org.apache.spark.SparkStageInfo;
  * arrives while the output is being moved into place waits for the move to finish.
  */
 final class RunGuard implements AutoCloseable {
-  /** Above Spark's own hooks (registered with Hadoop's manager at 40), so the context is still up. */
+  /**
+   * Above Spark's own hooks (registered with Hadoop's manager at 40), so the context is still up.
+   */
   private static final int SHUTDOWN_PRIORITY = 50;
+
   private static final long TASK_WAIT_MILLIS = 60_000;
 
   private final SparkContext sc;
@@ -42,7 +45,8 @@ final class RunGuard implements AutoCloseable {
     this.paths = paths;
     this.err = err;
     sc.setJobGroup(group, "softmax " + command, true);
-    ShutdownHookManager.get().addShutdownHook(hook, SHUTDOWN_PRIORITY, TASK_WAIT_MILLIS + 10_000, TimeUnit.MILLISECONDS);
+    ShutdownHookManager.get()
+        .addShutdownHook(hook, SHUTDOWN_PRIORITY, TASK_WAIT_MILLIS + 10_000, TimeUnit.MILLISECONDS);
   }
 
   /** The staging directory for {@code out}, removed unless the run publishes it. */
@@ -108,7 +112,8 @@ final class RunGuard implements AutoCloseable {
         sc.cancelJobGroup(group);
       }
       synchronized (this) {
-        if ((inAction == 0 && !publishing && runningTasks() == 0) || System.currentTimeMillis() > deadline) {
+        if ((inAction == 0 && !publishing && runningTasks() == 0)
+            || System.currentTimeMillis() > deadline) {
           break;
         }
         try {
@@ -165,8 +170,11 @@ final class RunGuard implements AutoCloseable {
 
   private void onSignal() {
     if (abort()) {
-      err.println("softmax " + command + ": stopped by a signal; nothing was published and the staged output"
-          + " was removed");
+      err.println(
+          "softmax "
+              + command
+              + ": stopped by a signal; nothing was published and the staged output"
+              + " was removed");
       err.flush();
     }
   }
@@ -183,7 +191,10 @@ final class RunGuard implements AutoCloseable {
     }
   }
 
-  /** The run was aborted (by a signal) while the driver went on: no message, no exit status of its own. */
+  /**
+   * The run was aborted (by a signal) while the driver went on: no message, no exit status of its
+   * own.
+   */
   static final class Aborted extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

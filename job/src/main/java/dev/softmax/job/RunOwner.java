@@ -17,7 +17,8 @@ record RunOwner(String id, long pid, String host) {
 
   /** This process's run: a new id. */
   static RunOwner current() {
-    return new RunOwner(UUID.randomUUID().toString().substring(0, 8), ProcessHandle.current().pid(), thisHost());
+    return new RunOwner(
+        UUID.randomUUID().toString().substring(0, 8), ProcessHandle.current().pid(), thisHost());
   }
 
   /** The owner written at the end of a leftover's name or in a lock, if it is one. */

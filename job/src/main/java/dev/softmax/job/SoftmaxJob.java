@@ -8,15 +8,18 @@ import picocli.CommandLine.Command;
 
 /**
  * The batch job's entry point: {@code forward}, {@code backward} and {@code generate}. Exit status
- * 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row fail}, a Spark
- * failure; one console line, the stack trace in a log file it names), 2 for a wrong command line,
- * path or column, or an output another run published first; 130 or 143 when SIGINT or SIGTERM
- * stopped the run (nothing published, staging removed).
+ * 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row fail}, a Spark failure;
+ * one console line, the stack trace in a log file it names), 2 for a wrong command line, path or
+ * column, or an output another run published first; 130 or 143 when SIGINT or SIGTERM stopped the
+ * run (nothing published, staging removed).
  *
  * <p>Option defaults can come from a properties file (conf/job.properties) named by the system
  * property {@code softmax.job.defaults}; flags on the command line win.
  */
-@Command(name = "softmax", mixinStandardHelpOptions = true, versionProvider = SoftmaxJob.Version.class,
+@Command(
+    name = "softmax",
+    mixinStandardHelpOptions = true,
+    versionProvider = SoftmaxJob.Version.class,
     description = "Softmax forward and backward passes over partitioned Parquet datasets.",
     subcommands = {ForwardCommand.class, BackwardCommand.class, GenerateCommand.class})
 public final class SoftmaxJob {
@@ -27,10 +30,12 @@ public final class SoftmaxJob {
 
   public static void main(String[] args) {
     int status = run(args);
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    SparkSession.getActiveSession()
+        .foreach(
+            s -> {
+              s.stop();
+              return null;
+            });
     System.exit(status);
   }
 
@@ -46,40 +51,53 @@ public final class SoftmaxJob {
     if (defaults != null) {
       File file = new File(defaults);
       if (!file.canRead()) {
-        err.println("softmax: cannot read the defaults file " + file + " (" + DEFAULTS_PROPERTY + ")");
+        err.println(
+            "softmax: cannot read the defaults file " + file + " (" + DEFAULTS_PROPERTY + ")");
         err.flush();
         return 2;
       }
       cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file));
     }
-    cli.setParameterExceptionHandler((e, args2) -> {
-      CommandLine at = e.getCommandLine();
-      err.println(at.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see "
-          + at.getCommandSpec().qualifiedName() + " --help)");
-      err.flush();
-      return 2;
-    });
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof UsageException) {
-        err.println("softmax " + commandLine.getCommandName() + ": " + e.getMessage());
-        err.flush();
-        return 2;
-      }
-      if (e instanceof BadRowException) {
-        err.println(e.getMessage());
-        err.flush();
-        return 1;
-      }
-      if (e instanceof RunGuard.Aborted) {
-        // stopped by a signal: the shutdown hook has said so, and the JVM exits with 128 + signal
-        return 1;
-      }
-      java.nio.file.Path log = FailureReport.writeTrace(commandLine.getCommandName(), e);
-      err.println("softmax " + commandLine.getCommandName() + " failed: " + FailureReport.describe(e)
-          + (log == null ? "" : " (stack trace in " + log + ")"));
-      err.flush();
-      return 1;
-    });
+    cli.setParameterExceptionHandler(
+        (e, args2) -> {
+          CommandLine at = e.getCommandLine();
+          err.println(
+              at.getCommandSpec().qualifiedName()
+                  + ": "
+                  + e.getMessage()
+                  + " (see "
+                  + at.getCommandSpec().qualifiedName()
+                  + " --help)");
+          err.flush();
+          return 2;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof UsageException) {
+            err.println("softmax " + commandLine.getCommandName() + ": " + e.getMessage());
+            err.flush();
+            return 2;
+          }
+          if (e instanceof BadRowException) {
+            err.println(e.getMessage());
+            err.flush();
+            return 1;
+          }
+          if (e instanceof RunGuard.Aborted) {
+            // stopped by a signal: the shutdown hook has said so, and the JVM exits with 128 +
+            // signal
+            return 1;
+          }
+          java.nio.file.Path log = FailureReport.writeTrace(commandLine.getCommandName(), e);
+          err.println(
+              "softmax "
+                  + commandLine.getCommandName()
+                  + " failed: "
+                  + FailureReport.describe(e)
+                  + (log == null ? "" : " (stack trace in " + log + ")"));
+          err.flush();
+          return 1;
+        });
     return cli.execute(args);
   }
 

@@ -16,27 +16,31 @@ import org.apache.spark.sql.SparkSession;
  */
 final class SparkSessions {
   static final String MASTER = "spark.master";
+
   /** The master when the launcher names none: local mode on every core. */
   static final String DEFAULT_MASTER = "local[*]";
+
   static final String PROGRESS = "spark.ui.showConsoleProgress";
   static final String CODEC = "spark.sql.parquet.compression.codec";
+
   /** zstd: about 8% smaller than snappy on random float32 lists, at a similar speed. */
   static final String DEFAULT_CODEC = "zstd";
 
   private SparkSessions() {}
 
   /**
-   * When this JVM will start a local-mode session (its executors are its own threads), compiles
-   * the functions the run calls on a background thread while Spark starts ({@link Warmup}): {@code
+   * When this JVM will start a local-mode session (its executors are its own threads), compiles the
+   * functions the run calls on a background thread while Spark starts ({@link Warmup}): {@code
    * function} and its row checks, or under the fail policy its checked form alone when it has one
-   * (what {@link BadRows#goodRows} calls then):
-   * about a third of a second per function in a fresh JVM, taken off the run's critical path on a
-   * machine of two cores or more. A cluster's executors are other JVMs, and a session already
-   * running (tests, notebooks) has compiled what it has run: neither needs it.
+   * (what {@link BadRows#goodRows} calls then): about a third of a second per function in a fresh
+   * JVM, taken off the run's critical path on a machine of two cores or more. A cluster's executors
+   * are other JVMs, and a session already running (tests, notebooks) has compiled what it has run:
+   * neither needs it.
    */
   static void warmUp(SqlFunction function, BadRowPolicy policy) {
     if (inProcessExecutors(new SparkConf().get(MASTER, DEFAULT_MASTER))
-        && SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
+        && SparkSession.getActiveSession().isEmpty()
+        && SparkSession.getDefaultSession().isEmpty()) {
       Warmup.inBackground(calledFunctions(function, policy));
     }
   }
@@ -58,9 +62,11 @@ final class SparkSessions {
   }
 
   static SparkSession start(String command) {
-    SparkSession.Builder builder = SparkSession.builder()
-        .appName("softmax " + command)
-        .config("spark.sql.catalog." + SoftmaxCatalog.DEFAULT_NAME, SoftmaxCatalog.class.getName());
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName("softmax " + command)
+            .config(
+                "spark.sql.catalog." + SoftmaxCatalog.DEFAULT_NAME, SoftmaxCatalog.class.getName());
     SparkConf given = new SparkConf();
     if (!given.contains(MASTER)) {
       builder.master(DEFAULT_MASTER);

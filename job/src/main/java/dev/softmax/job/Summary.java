@@ -30,23 +30,35 @@ record Summary(
   String toJson() {
     try {
       return new ObjectMapper()
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(this) + "\n";
+              .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(this)
+          + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot write the summary as JSON", e);
     }
   }
 
   String toLine() {
-    String reasons = badRowsByReason.isEmpty()
-        ? ""
-        : badRowsByReason.entrySet().stream()
-            .map(e -> e.getKey() + " " + e.getValue())
-            .collect(Collectors.joining(", ", " [", "]"));
-    return String.format(java.util.Locale.ROOT,
+    String reasons =
+        badRowsByReason.isEmpty()
+            ? ""
+            : badRowsByReason.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", ", " [", "]"));
+    return String.format(
+        java.util.Locale.ROOT,
         "%s: %d rows in, %d written, %d skipped, %d quarantined%s; %s %s in %.1f s (%.0f rows/s) -> %s",
-        command, rowsIn, rowsWritten, rowsSkipped, rowsQuarantined, reasons, elementType,
-        String.join(",", columns), elapsedSeconds, rowsPerSecond, output);
+        command,
+        rowsIn,
+        rowsWritten,
+        rowsSkipped,
+        rowsQuarantined,
+        reasons,
+        elementType,
+        String.join(",", columns),
+        elapsedSeconds,
+        rowsPerSecond,
+        output);
   }
 }

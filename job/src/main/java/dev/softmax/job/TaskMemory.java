@@ -9,8 +9,8 @@ import org.apache.spark.network.util.JavaUtils;
  * Memory per task bounded by the width of a row, never by how many rows a file, a row group or a
  * batch holds. Spark's vectorized Parquet reader fills batches of a fixed number of rows (4,096 by
  * default, whatever their width) and Parquet's writer first checks its buffer after 100 rows: at
- * 262,144 floats a row, that is 1 GiB and 100 MiB per task. Here both are derived from the bytes
- * of a row, and a row too wide for the memory a task has is refused before any work.
+ * 262,144 floats a row, that is 1 GiB and 100 MiB per task. Here both are derived from the bytes of
+ * a row, and a row too wide for the memory a task has is refused before any work.
  *
  * @param what what the rows are, for the refusal ("rows of logits")
  * @param rowBytes the bytes of a row's array columns, input and output together
@@ -18,20 +18,30 @@ import org.apache.spark.network.util.JavaUtils;
  *     Arrow record batch (as the input's writer chose them)
  */
 record TaskMemory(String what, long rowBytes, long chunkBytes) {
-  /** Bytes of rows a reader batch or a writer's first buffer check holds at most (at least one row). */
+  /**
+   * Bytes of rows a reader batch or a writer's first buffer check holds at most (at least one row).
+   */
   static final long BATCH_BYTES = 16L << 20;
+
   /** Spark's own default batch size, kept for narrow rows. */
   static final int MAX_BATCH_ROWS = 4096;
+
   /** Bytes between a Parquet writer's later buffer checks. */
   static final long CHECK_BYTES = 64L << 20;
-  /** What a task holds besides its rows and its input chunk: the Parquet row group being written (128 MiB) and its pages. */
+
+  /**
+   * What a task holds besides its rows and its input chunk: the Parquet row group being written
+   * (128 MiB) and its pages.
+   */
   static final long FIXED_BYTES = 192L << 20;
+
   /**
    * Copies of a row a task holds at once (reader batch and its growth, projections, writer pages):
    * a bound chosen with margin, not a measurement; the runs README reports at 262,144 and 1,048,576
    * floats a row stayed within it.
    */
   static final int ROW_COPIES = 8;
+
   /** What Spark keeps of every JVM's heap for itself (its "reserved memory"). */
   static final long SPARK_RESERVED = 300L << 20;
 
@@ -44,7 +54,9 @@ record TaskMemory(String what, long rowBytes, long chunkBytes) {
     return (int) Math.max(1, Math.min(MAX_BATCH_ROWS, BATCH_BYTES / rowBytes));
   }
 
-  /** Spark session settings for the run: the reader's batch and the Parquet writer's buffer checks. */
+  /**
+   * Spark session settings for the run: the reader's batch and the Parquet writer's buffer checks.
+   */
   Map<String, String> settings() {
     int rows = batchRows();
     int firstCheck = Math.min(rows, 100);
@@ -66,21 +78,35 @@ record TaskMemory(String what, long rowBytes, long chunkBytes) {
    */
   void requireFits(SparkContext sc) {
     boolean local = sc.isLocal();
-    long heap = local ? Runtime.getRuntime().maxMemory()
-        : JavaUtils.byteStringAsBytes(sc.getConf().get("spark.executor.memory", "1g"));
-    int tasks = local ? Math.max(1, sc.defaultParallelism())
-        : Integer.parseInt(sc.getConf().get("spark.executor.cores", "1"))
-            / Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+    long heap =
+        local
+            ? Runtime.getRuntime().maxMemory()
+            : JavaUtils.byteStringAsBytes(sc.getConf().get("spark.executor.memory", "1g"));
+    int tasks =
+        local
+            ? Math.max(1, sc.defaultParallelism())
+            : Integer.parseInt(sc.getConf().get("spark.executor.cores", "1"))
+                / Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
     long perTask = (heap - SPARK_RESERVED) / Math.max(1, tasks);
     if (neededPerTask() > perTask) {
-      String raise = local
-          ? "raise the driver's memory (DRIVER_MEMORY, spark.driver.memory) or run fewer tasks at once (--master local[1])"
-          : "raise spark.executor.memory or lower spark.executor.cores";
-      throw new UsageException(String.format(Locale.ROOT,
-          "%s: about %d MiB of arrays a row, input read %d MiB at a time; a task needs about %d MiB but has %d MiB"
-              + " (%d MiB heap for %d task%s at once); %s",
-          what, rowBytes >> 20, chunkBytes >> 20, neededPerTask() >> 20, perTask >> 20, heap >> 20, tasks,
-          tasks == 1 ? "" : "s", raise));
+      String raise =
+          local
+              ? "raise the driver's memory (DRIVER_MEMORY, spark.driver.memory) or run fewer tasks at once (--master local[1])"
+              : "raise spark.executor.memory or lower spark.executor.cores";
+      throw new UsageException(
+          String.format(
+              Locale.ROOT,
+              "%s: about %d MiB of arrays a row, input read %d MiB at a time; a task needs about %d MiB but has %d MiB"
+                  + " (%d MiB heap for %d task%s at once); %s",
+              what,
+              rowBytes >> 20,
+              chunkBytes >> 20,
+              neededPerTask() >> 20,
+              perTask >> 20,
+              heap >> 20,
+              tasks,
+              tasks == 1 ? "" : "s",
+              raise));
     }
   }
 }

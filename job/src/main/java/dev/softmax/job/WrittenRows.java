@@ -19,11 +19,12 @@ import scala.Option;
 /**
  * The rows a file write wrote, as Spark's write command counted them: its {@value #METRIC} metric,
  * which the driver sums from the tasks it committed before the write returns. The command reaches
- * the session's query-execution listeners (the way Spark's observations reach their owners), so
- * the count is read from there once the write has returned.
+ * the session's query-execution listeners (the way Spark's observations reach their owners), so the
+ * count is read from there once the write has returned.
  */
 final class WrittenRows implements QueryExecutionListener {
   static final String METRIC = "numOutputRows";
+
   /** Spark hands the listeners a finished write within milliseconds; this is only a bound. */
   private static final long WAIT_SECONDS = 120;
 
@@ -34,7 +35,9 @@ final class WrittenRows implements QueryExecutionListener {
     this.output = output.toUri().getPath();
   }
 
-  /** Runs {@code write}, which writes files into {@code output}, and returns how many rows it wrote. */
+  /**
+   * Runs {@code write}, which writes files into {@code output}, and returns how many rows it wrote.
+   */
   static long count(SparkSession spark, Path output, Runnable write) {
     WrittenRows listener = new WrittenRows(output);
     spark.listenerManager().register(listener);
@@ -42,13 +45,18 @@ final class WrittenRows implements QueryExecutionListener {
       write.run();
       return listener.rows.get(WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Spark did not report how many rows it wrote to " + output + " within "
-          + WAIT_SECONDS + " s");
+      throw new IllegalStateException(
+          "Spark did not report how many rows it wrote to "
+              + output
+              + " within "
+              + WAIT_SECONDS
+              + " s");
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while reading how many rows were written to " + output, e);
+      throw new IllegalStateException(
+          "interrupted while reading how many rows were written to " + output, e);
     } finally {
       spark.listenerManager().unregister(listener);
     }
@@ -57,7 +65,8 @@ final class WrittenRows implements QueryExecutionListener {
   @Override
   public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
     DataWritingCommandExec write = find(qe.executedPlan());
-    if (write == null || !(write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert)
+    if (write == null
+        || !(write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert)
         || !insert.outputPath().toUri().getPath().equals(output)) {
       return;
     }
@@ -65,7 +74,8 @@ final class WrittenRows implements QueryExecutionListener {
     if (metric.isDefined()) {
       rows.complete(metric.get().value());
     } else {
-      rows.completeExceptionally(new IllegalStateException("Spark's write to " + output + " has no " + METRIC));
+      rows.completeExceptionally(
+          new IllegalStateException("Spark's write to " + output + " has no " + METRIC));
     }
   }
 

@@ -13,8 +13,12 @@ public final class ArchiveProbe {
   private ArchiveProbe() {}
 
   public static void main(String[] args) throws Throwable {
-    MethodHandle sum = MethodHandles.lookup().findStatic(ArchiveProbe.class, "sum",
-        MethodType.methodType(long.class, int.class, long.class, double.class, int.class));
+    MethodHandle sum =
+        MethodHandles.lookup()
+            .findStatic(
+                ArchiveProbe.class,
+                "sum",
+                MethodType.methodType(long.class, int.class, long.class, double.class, int.class));
     long bound = (long) MethodHandles.insertArguments(sum, 0, 1, 2L, 3.0).invoke(4);
     System.out.println("probe ran: " + bound);
     System.exit(args.length > 0 ? Integer.parseInt(args[0]) : 0);

@@ -1,6 +1,5 @@
 package dev.softmax.job;
 
-import static dev.softmax.job.JobTestKit.parquet;
 import static dev.softmax.job.JobTestKit.run;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,15 +32,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * library (src/test/resources/arrow/README.md), whose expected values were computed in double.
  */
 class ArrowIpcTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static SparkSession spark;
 
   @BeforeAll
   static void copyFixtures() throws Exception {
     spark = JobTestKit.spark();
-    for (String name : List.of("file.arrow", "stream.arrow", "fixed16.arrow", "truncated.arrow",
-        "expected-varying.json", "expected-fixed16.json")) {
+    for (String name :
+        List.of(
+            "file.arrow",
+            "stream.arrow",
+            "fixed16.arrow",
+            "truncated.arrow",
+            "expected-varying.json",
+            "expected-fixed16.json")) {
       try (InputStream in = ArrowIpcTest.class.getResourceAsStream("/arrow/" + name)) {
         Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
       }
@@ -78,8 +82,12 @@ class ArrowIpcTest {
 
   @Test
   void splitsIpcFilesByRecordBatchAndPrunesColumns() {
-    Dataset<Row> split = spark.read().format("arrow").option("maxPartitionBytes", "1")
-        .load(dir.resolve("file.arrow").toString());
+    Dataset<Row> split =
+        spark
+            .read()
+            .format("arrow")
+            .option("maxPartitionBytes", "1")
+            .load(dir.resolve("file.arrow").toString());
     assertThat(split.rdd().getNumPartitions()).isEqualTo(5);
     assertThat(split.count()).isEqualTo(230);
     assertThat(arrow("file.arrow").rdd().getNumPartitions()).isEqualTo(1);
@@ -92,7 +100,9 @@ class ArrowIpcTest {
   private static Map<Long, double[][]> expected(String json) throws Exception {
     Map<Long, double[][]> m = new HashMap<>();
     for (JsonNode row : new ObjectMapper().readTree(dir.resolve(json).toFile())) {
-      m.put(row.get("id").asLong(), new double[][] {values(row.get("probs")), values(row.get("grad_logits"))});
+      m.put(
+          row.get("id").asLong(),
+          new double[][] {values(row.get("probs")), values(row.get("grad_logits"))});
     }
     return m;
   }
@@ -106,7 +116,8 @@ class ArrowIpcTest {
     return v;
   }
 
-  private static void assertWithinOneFloatUlp(Path output, String column, Map<Long, double[][]> expected, int which) {
+  private static void assertWithinOneFloatUlp(
+      Path output, String column, Map<Long, double[][]> expected, int which) {
     List<Row> rows = spark.read().parquet(output.toString()).select("id", column).collectAsList();
     assertThat(rows).hasSize(expected.size());
     long elements = 0;
@@ -116,7 +127,9 @@ class ArrowIpcTest {
       assertThat(got).hasSize(want.length);
       for (int i = 0; i < want.length; i++) {
         assertThat(Math.abs(got.get(i) - want[i]))
-            .as("%s of id %d, index %d: got %s, expected %s", column, r.getLong(0), i, got.get(i), want[i])
+            .as(
+                "%s of id %d, index %d: got %s, expected %s",
+                column, r.getLong(0), i, got.get(i), want[i])
             .isLessThanOrEqualTo((double) Math.ulp((float) want[i]));
         elements++;
       }
@@ -127,13 +140,21 @@ class ArrowIpcTest {
   @ParameterizedTest
   @ValueSource(strings = {"file.arrow", "stream.arrow", "fixed16.arrow"})
   void forwardAndBackwardMatchTheFixturesToOneFloatUlp(String fixture) throws Exception {
-    Map<Long, double[][]> expected = expected(fixture.startsWith("fixed") ? "expected-fixed16.json" : "expected-varying.json");
+    Map<Long, double[][]> expected =
+        expected(fixture.startsWith("fixed") ? "expected-fixed16.json" : "expected-varying.json");
     Path probs = dir.resolve(fixture + ".probs");
     Path grads = dir.resolve(fixture + ".grads");
-    JobTestKit.Result r = runOk("forward", "--input", dir.resolve(fixture).toString(), "--output", probs.toString());
+    JobTestKit.Result r =
+        runOk("forward", "--input", dir.resolve(fixture).toString(), "--output", probs.toString());
     assertThat(r.out()).contains((fixture.startsWith("fixed") ? 120 : 230) + " rows in");
-    runOk("backward", "--input", dir.resolve(fixture).toString(), "--logits-col", "logits",
-        "--output", grads.toString());
+    runOk(
+        "backward",
+        "--input",
+        dir.resolve(fixture).toString(),
+        "--logits-col",
+        "logits",
+        "--output",
+        grads.toString());
     assertWithinOneFloatUlp(probs, "probs", expected, 0);
     assertWithinOneFloatUlp(grads, "grad_logits", expected, 1);
   }
@@ -141,9 +162,17 @@ class ArrowIpcTest {
   @Test
   void aTruncatedFileIsRefusedInOneLineBeforeAnythingIsWritten() {
     Path out = dir.resolve("from_truncated");
-    JobTestKit.Result r = run("forward", "--input", dir.resolve("truncated.arrow").toString(), "--output", out.toString());
+    JobTestKit.Result r =
+        run(
+            "forward",
+            "--input",
+            dir.resolve("truncated.arrow").toString(),
+            "--output",
+            out.toString());
     assertThat(r.status()).as("%s", r).isEqualTo(2);
-    assertThat(r.err().strip()).doesNotContain("\n").contains("truncated.arrow")
+    assertThat(r.err().strip())
+        .doesNotContain("\n")
+        .contains("truncated.arrow")
         .contains("not a complete Arrow IPC file (truncated or damaged)");
     assertThat(out).doesNotExist();
   }
@@ -151,19 +180,36 @@ class ArrowIpcTest {
   @Test
   void aTruncatedStreamIsRefusedToo() throws Exception {
     byte[] whole = Files.readAllBytes(dir.resolve("stream.arrow"));
-    Path cut = Files.write(dir.resolve("cut-stream.arrow"), java.util.Arrays.copyOf(whole, whole.length * 6 / 10));
-    JobTestKit.Result r = run("forward", "--input", cut.toString(), "--input-format", "arrow",
-        "--output", dir.resolve("from_cut").toString());
+    Path cut =
+        Files.write(
+            dir.resolve("cut-stream.arrow"), java.util.Arrays.copyOf(whole, whole.length * 6 / 10));
+    JobTestKit.Result r =
+        run(
+            "forward",
+            "--input",
+            cut.toString(),
+            "--input-format",
+            "arrow",
+            "--output",
+            dir.resolve("from_cut").toString());
     assertThat(r.status()).as("%s", r).isEqualTo(2);
     assertThat(r.err()).contains("cut-stream.arrow").contains("truncated");
   }
 
   @Test
   void aColumnOfTheWrongTypeIsRefused() {
-    JobTestKit.Result r = run("forward", "--input", dir.resolve("file.arrow").toString(), "--logits-col", "split",
-        "--output", dir.resolve("wrong").toString());
+    JobTestKit.Result r =
+        run(
+            "forward",
+            "--input",
+            dir.resolve("file.arrow").toString(),
+            "--logits-col",
+            "split",
+            "--output",
+            dir.resolve("wrong").toString());
     assertThat(r.status()).isEqualTo(2);
-    assertThat(r.err()).contains("--logits-col split in file:" + dir.resolve("file.arrow") + " is string");
+    assertThat(r.err())
+        .contains("--logits-col split in file:" + dir.resolve("file.arrow") + " is string");
   }
 
   @ParameterizedTest
@@ -173,12 +219,27 @@ class ArrowIpcTest {
     Path viaArrow = dir.resolve("rt_arrow_" + compression);
     String in = dir.resolve("file.arrow").toString();
     runOk("forward", "--input", in, "--output", viaParquet.toString());
-    runOk("forward", "--input", in, "--output", viaArrow.toString(), "--output-format", "arrow",
-        "--arrow-compression", compression);
+    runOk(
+        "forward",
+        "--input",
+        in,
+        "--output",
+        viaArrow.toString(),
+        "--output-format",
+        "arrow",
+        "--arrow-compression",
+        compression);
 
     Dataset<Row> back = spark.read().format("arrow").load(viaArrow.toString());
-    assertThat(back.schema().catalogString()).isEqualTo("struct<id:bigint,split:string,grad:array<float>,probs:array<float>>");
-    assertThat(back.except(spark.read().parquet(viaParquet.toString()).select("id", "split", "grad", "probs")).count())
+    assertThat(back.schema().catalogString())
+        .isEqualTo("struct<id:bigint,split:string,grad:array<float>,probs:array<float>>");
+    assertThat(
+            back.except(
+                    spark
+                        .read()
+                        .parquet(viaParquet.toString())
+                        .select("id", "split", "grad", "probs"))
+                .count())
         .isZero();
     assertThat(back.count()).isEqualTo(230);
 
@@ -186,10 +247,15 @@ class ArrowIpcTest {
     long rows = 0;
     try (Stream<Path> files = Files.list(viaArrow)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".arrow")).toList()) {
-        assertThat(new String(Files.readAllBytes(f), 0, 6, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ARROW1");
+        assertThat(
+                new String(Files.readAllBytes(f), 0, 6, java.nio.charset.StandardCharsets.US_ASCII))
+            .isEqualTo("ARROW1");
         try (var allocator = new RootAllocator();
-            var reader = new ArrowFileReader(FileChannel.open(f), allocator,
-                org.apache.arrow.compression.CommonsCompressionFactory.INSTANCE)) {
+            var reader =
+                new ArrowFileReader(
+                    FileChannel.open(f),
+                    allocator,
+                    org.apache.arrow.compression.CommonsCompressionFactory.INSTANCE)) {
           for (ArrowBlock block : reader.getRecordBlocks()) {
             reader.loadRecordBatch(block);
             rows += reader.getVectorSchemaRoot().getRowCount();

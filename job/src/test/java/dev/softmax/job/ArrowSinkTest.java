@@ -15,14 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The arrow data source as users call it directly: df.write().format("arrow"). */
 class ArrowSinkTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static final SparkSession SPARK = JobTestKit.spark();
 
   private static void write(String mode, long rows, Path to) {
-    SPARK.sql("SELECT id, array(float(id), 1f) AS logits FROM range(" + rows + ")").repartition(2)
-        .write().format("arrow").mode(mode).save(to.toString());
+    SPARK
+        .sql("SELECT id, array(float(id), 1f) AS logits FROM range(" + rows + ")")
+        .repartition(2)
+        .write()
+        .format("arrow")
+        .mode(mode)
+        .save(to.toString());
   }
 
   private static long count(Path p) {
@@ -31,7 +35,10 @@ class ArrowSinkTest {
 
   private static List<String> names(Path p) throws Exception {
     try (Stream<Path> s = Files.list(p)) {
-      return s.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+      return s.map(f -> f.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
     }
   }
 

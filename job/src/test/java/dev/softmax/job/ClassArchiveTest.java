@@ -26,8 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClassArchiveTest {
   private static final Path ROOT = JobProcess.ROOT;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path jar;
   Path archives;
 
@@ -43,7 +42,11 @@ class ClassArchiveTest {
     Run first = run();
     assertThat(first.status()).as(first.output()).isZero();
     assertThat(first.output()).contains("probe ran", "saving the classes this run loaded");
-    assertThat(files()).as("one archive, nothing unfinished").singleElement().asString().endsWith(".jsa");
+    assertThat(files())
+        .as("one archive, nothing unfinished")
+        .singleElement()
+        .asString()
+        .endsWith(".jsa");
 
     Run second = run("-Xlog:class+load=info");
     assertThat(second.status()).as(second.output()).isZero();
@@ -57,7 +60,8 @@ class ClassArchiveTest {
   void anAgentWatchingClassLoadingRunsWithTheArchive() throws Exception {
     assertThat(run().status()).isZero();
     Path recording = dir.resolve("probe.jfr");
-    // JFR's class-loading hook: JDK 17 crashed on the method-handle classes it regenerates into an archive
+    // JFR's class-loading hook: JDK 17 crashed on the method-handle classes it regenerates into an
+    // archive
     Run watched = run(List.of("JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=filename=" + recording));
     assertThat(watched.status()).as(watched.output()).isZero();
     assertThat(watched.output()).contains("probe ran: 10");
@@ -110,10 +114,18 @@ class ClassArchiveTest {
     return run(List.of(), jvmOptionsThenStatus);
   }
 
-  /** archived_java on the probe jar: JVM options (those starting with -), then the probe's exit status. */
+  /**
+   * archived_java on the probe jar: JVM options (those starting with -), then the probe's exit
+   * status.
+   */
   private Run run(List<String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", "-c",
-        "source \"$0\" && archived_java probe \"$PROBE_JAR\" \"$@\"", ROOT.resolve("scripts/common.sh").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                "-c",
+                "source \"$0\" && archived_java probe \"$PROBE_JAR\" \"$@\"",
+                ROOT.resolve("scripts/common.sh").toString()));
     List<String> program = new ArrayList<>();
     for (String a : args) {
       (a.startsWith("-") ? command : program).add(a);
@@ -121,8 +133,11 @@ class ClassArchiveTest {
     command.add(ArchiveProbe.class.getName());
     command.addAll(program);
     Path log = Files.createTempFile(dir, "run", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("PROBE_JAR", jar.toString());
     pb.environment().put("SOFTMAX_CLASS_ARCHIVE_DIR", archives.toString());
     pb.environment().put("SOFTMAX_LOG_DIR", dir.resolve("logs").toString());
@@ -143,11 +158,15 @@ class ClassArchiveTest {
     }
   }
 
-  /** The probe's class in a jar (the JDK archives classes from jars only); {@code note} changes its size. */
+  /**
+   * The probe's class in a jar (the JDK archives classes from jars only); {@code note} changes its
+   * size.
+   */
   private void writeProbeJar(String note) throws IOException {
     String entry = ArchiveProbe.class.getName().replace('.', '/') + ".class";
     Path tmp = dir.resolve("probe.jar.tmp");
-    try (OutputStream out = Files.newOutputStream(tmp); JarOutputStream jarOut = new JarOutputStream(out);
+    try (OutputStream out = Files.newOutputStream(tmp);
+        JarOutputStream jarOut = new JarOutputStream(out);
         InputStream in = ArchiveProbe.class.getClassLoader().getResourceAsStream(entry)) {
       jarOut.putNextEntry(new JarEntry(entry));
       in.transferTo(jarOut);

@@ -26,11 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * killed executor costs no row, and a killed driver leaves nothing that looks complete.
  */
 class ClusterIT {
-  private static final Path ROOT = Path.of(System.getProperty("softmax.root", ".")).toAbsolutePath();
+  private static final Path ROOT =
+      Path.of(System.getProperty("softmax.root", ".")).toAbsolutePath();
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Path cluster;
   static Path input;
   static Path big;
@@ -47,14 +47,36 @@ class ClusterIT {
     localProbs = dir.resolve("local_probs");
     localGrads = dir.resolve("local_grads");
     bigProbs = dir.resolve("big_probs_local");
-    runOk("generate", "--output", input.toString(), "--rows", "20000", "--width", "64", "--partitions", "8", "--grad");
-    runOk("generate", "--output", big.toString(), "--rows", "200000", "--width", "128", "--partitions", "12");
+    runOk(
+        "generate",
+        "--output",
+        input.toString(),
+        "--rows",
+        "20000",
+        "--width",
+        "64",
+        "--partitions",
+        "8",
+        "--grad");
+    runOk(
+        "generate",
+        "--output",
+        big.toString(),
+        "--rows",
+        "200000",
+        "--width",
+        "128",
+        "--partitions",
+        "12");
     runOk("forward", "--input", input.toString(), "--output", localProbs.toString());
     runOk("backward", "--input", localProbs.toString(), "--output", localGrads.toString());
     runOk("forward", "--input", big.toString(), "--output", bigProbs.toString());
 
-    Process start = script("local-cluster.sh", List.of("start", "--workers", "2", "--cores", "1", "--memory", "1g"),
-        dir.resolve("cluster-start.log"));
+    Process start =
+        script(
+            "local-cluster.sh",
+            List.of("start", "--workers", "2", "--cores", "1", "--memory", "1g"),
+            dir.resolve("cluster-start.log"));
     assertThat(start.waitFor(3, TimeUnit.MINUTES)).as("cluster started in time").isTrue();
     assertThat(start.exitValue()).as(Files.readString(dir.resolve("cluster-start.log"))).isZero();
     master = Files.readString(cluster.resolve("master.url")).strip();
@@ -68,13 +90,16 @@ class ClusterIT {
   }
 
   private static Process script(String name, List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("scripts").resolve(name).toString()));
+    List<String> command =
+        new ArrayList<>(List.of("bash", ROOT.resolve("scripts").resolve(name).toString()));
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SOFTMAX_CLUSTER_DIR", cluster.toString());
     pb.environment().put("SOFTMAX_NO_BUILD", "1");
     pb.environment().put("SOFTMAX_LOG_DIR", dir.resolve("logs").toString());
-    // saving run-local's class archive costs half a minute once per build; ClassArchiveTest holds it
+    // saving run-local's class archive costs half a minute once per build; ClassArchiveTest holds
+    // it
     pb.environment().put("SOFTMAX_CLASS_ARCHIVE", "off");
     pb.environment().remove("SPARK_HOME");
     return pb.start();
@@ -82,7 +107,8 @@ class ClusterIT {
 
   /** Starts scripts/submit.sh against the test cluster; its process is the driver JVM. */
   private static Process submit(Path log, String... args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("--master", master, "--conf", "spark.executor.memory=768m"));
+    List<String> all =
+        new ArrayList<>(List.of("--master", master, "--conf", "spark.executor.memory=768m"));
     all.addAll(List.of(args));
     return script("submit.sh", all, log);
   }
@@ -90,7 +116,8 @@ class ClusterIT {
   private static int finish(Process p, Path log) throws Exception {
     if (!p.waitFor(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("job did not finish in " + JOB_TIMEOUT + ":\n" + Files.readString(log));
+      throw new AssertionError(
+          "job did not finish in " + JOB_TIMEOUT + ":\n" + Files.readString(log));
     }
     return p.exitValue();
   }
@@ -111,8 +138,10 @@ class ClusterIT {
   private static boolean writing(Path output) {
     Path parent = output.getParent();
     try (Stream<Path> s = Files.list(parent)) {
-      return s.anyMatch(p -> p.getFileName().toString().startsWith("." + output.getFileName() + ".staging-")
-          && Files.exists(p.resolve("_temporary")));
+      return s.anyMatch(
+          p ->
+              p.getFileName().toString().startsWith("." + output.getFileName() + ".staging-")
+                  && Files.exists(p.resolve("_temporary")));
     } catch (IOException e) {
       return false;
     }
@@ -128,16 +157,35 @@ class ClusterIT {
     }
   }
 
-  /** Every row of {@code a} has a partner in {@code b} with the same id and a bit-identical column. */
+  /**
+   * Every row of {@code a} has a partner in {@code b} with the same id and a bit-identical column.
+   */
   private static void assertSameRows(Path a, Path b, String column, long rows) {
     assertThat(duckValue("SELECT count(*) FROM " + parquet(a))).isEqualTo(rows);
     assertThat(duckValue("SELECT count(*) FROM " + parquet(b))).isEqualTo(rows);
     assertThat(duckValue("SELECT count(DISTINCT id) FROM " + parquet(b))).isEqualTo(rows);
-    // float equality is bit equality here: the outputs hold no NaN (checked) and no -0.0 (softmax >= 0)
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(b) + " WHERE list_has_any(" + column
-        + ", [CAST('NaN' AS FLOAT)])")).isEqualTo(0L);
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(a) + " x JOIN " + parquet(b)
-        + " y USING (id) WHERE x." + column + " = y." + column + " AND x.part = y.part")).isEqualTo(rows);
+    // float equality is bit equality here: the outputs hold no NaN (checked) and no -0.0 (softmax
+    // >= 0)
+    assertThat(
+            duckValue(
+                "SELECT count(*) FROM "
+                    + parquet(b)
+                    + " WHERE list_has_any("
+                    + column
+                    + ", [CAST('NaN' AS FLOAT)])"))
+        .isEqualTo(0L);
+    assertThat(
+            duckValue(
+                "SELECT count(*) FROM "
+                    + parquet(a)
+                    + " x JOIN "
+                    + parquet(b)
+                    + " y USING (id) WHERE x."
+                    + column
+                    + " = y."
+                    + column
+                    + " AND x.part = y.part"))
+        .isEqualTo(rows);
   }
 
   @Test
@@ -145,14 +193,25 @@ class ClusterIT {
     Path probs = dir.resolve("cluster_probs");
     Path grads = dir.resolve("cluster_grads");
     Path log = dir.resolve("submit-forward.log");
-    assertThat(finish(submit(log, "forward", "--input", input.toString(), "--output", probs.toString()), log))
-        .as(Files.readString(log)).isZero();
+    assertThat(
+            finish(
+                submit(log, "forward", "--input", input.toString(), "--output", probs.toString()),
+                log))
+        .as(Files.readString(log))
+        .isZero();
     // the kernel is asked of the executors (submit.sh passes them conf/jvm.options), not the driver
-    assertThat(JobTestKit.summary(probs)).contains("\"master\" : \"" + master + "\"", "\"rows_in\" : 20000",
-        "\"kernel\" : \"vector (jdk.incubator.vector");
+    assertThat(JobTestKit.summary(probs))
+        .contains(
+            "\"master\" : \"" + master + "\"",
+            "\"rows_in\" : 20000",
+            "\"kernel\" : \"vector (jdk.incubator.vector");
     Path log2 = dir.resolve("submit-backward.log");
-    assertThat(finish(submit(log2, "backward", "--input", probs.toString(), "--output", grads.toString()), log2))
-        .as(Files.readString(log2)).isZero();
+    assertThat(
+            finish(
+                submit(log2, "backward", "--input", probs.toString(), "--output", grads.toString()),
+                log2))
+        .as(Files.readString(log2))
+        .isZero();
     assertSameRows(localProbs, probs, "probs", 20000);
     assertSameRows(localGrads, grads, "grad_logits", 20000);
   }
@@ -187,40 +246,55 @@ class ClusterIT {
 
     // the rerun, in the default --mode error, removes what the dead driver staged and says so
     Path rerunLog = dir.resolve("submit-driver-loss-rerun.log");
-    int rerun = finish(submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString()), rerunLog);
+    int rerun =
+        finish(
+            submit(rerunLog, "forward", "--input", big.toString(), "--output", out.toString()),
+            rerunLog);
     assertThat(rerun).as(Files.readString(rerunLog)).isZero();
-    assertThat(Files.readString(rerunLog)).contains("note: removed", "the unpublished output of a run that died");
+    assertThat(Files.readString(rerunLog))
+        .contains("note: removed", "the unpublished output of a run that died");
     assertSameRows(bigProbs, out, "probs", 200000);
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".driver_loss"));
   }
 
   /**
-   * A bad row found on an executor: the checked function's exception travels to the driver JVM
-   * (a generic task failure would give a generic line), which names the row (its key and file) in
-   * one line and publishes nothing.
+   * A bad row found on an executor: the checked function's exception travels to the driver JVM (a
+   * generic task failure would give a generic line), which names the row (its key and file) in one
+   * line and publishes nothing.
    */
   @Test
   void aBadRowOnAnExecutorStopsTheRunWithOneLineNamingIt() throws Exception {
     Path bad = dir.resolve("bad_rows");
-    JobTestKit.spark().range(0, 4000, 1, 4)
-        .selectExpr("id", "IF(id = 2718, array(1f, float('NaN'), 0f), array(1f, 2f, CAST(id AS float)))"
-            + " AS logits")
-        .write().parquet(bad.toString());
+    JobTestKit.spark()
+        .range(0, 4000, 1, 4)
+        .selectExpr(
+            "id",
+            "IF(id = 2718, array(1f, float('NaN'), 0f), array(1f, 2f, CAST(id AS float)))"
+                + " AS logits")
+        .write()
+        .parquet(bad.toString());
     Path out = dir.resolve("bad_rows_out");
     Path log = dir.resolve("submit-bad-row.log");
-    assertThat(finish(submit(log, "forward", "--input", bad.toString(), "--output", out.toString()), log))
-        .as(Files.readString(log)).isEqualTo(1);
+    assertThat(
+            finish(
+                submit(log, "forward", "--input", bad.toString(), "--output", out.toString()), log))
+        .as(Files.readString(log))
+        .isEqualTo(1);
     List<String> console = console(log);
     assertThat(console).as("console").hasSize(1);
-    assertThat(console.get(0)).startsWith("bad row: forward: logits: NaN or +inf at id=2718 in file:")
-        .contains(bad.toString()).endsWith("(or --on-bad-row skip).");
+    assertThat(console.get(0))
+        .startsWith("bad row: forward: logits: NaN or +inf at id=2718 in file:")
+        .contains(bad.toString())
+        .endsWith("(or --on-bad-row skip).");
     assertThat(out).doesNotExist();
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".bad_rows_out"));
   }
 
   /** What a process printed, less the JDK's notice that the Vector API module is an incubator. */
   private static List<String> console(Path log) throws IOException {
-    return Files.readAllLines(log).stream().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+    return Files.readAllLines(log).stream()
+        .filter(l -> !l.startsWith("WARNING: Using incubator"))
+        .toList();
   }
 
   private static String driverLogs() throws IOException {
@@ -235,23 +309,57 @@ class ClusterIT {
 
   @Test
   void rowsOf262144FloatsGoThroughForwardAndBackwardWithSmallExecutors() throws Exception {
-    // a large LLM vocabulary: 1 MiB of float32 per row, 100 rows per file (logits and grad: 200 MiB a
+    // a large LLM vocabulary: 1 MiB of float32 per row, 100 rows per file (logits and grad: 200 MiB
+    // a
     // file, one row group); executors here have 768 MiB, under 2 GB
     Path vocab = dir.resolve("vocab");
-    runOk("generate", "--output", vocab.toString(), "--rows", "200", "--width", "262144", "--partitions", "2", "--grad");
+    runOk(
+        "generate",
+        "--output",
+        vocab.toString(),
+        "--rows",
+        "200",
+        "--width",
+        "262144",
+        "--partitions",
+        "2",
+        "--grad");
     Path localForward = dir.resolve("vocab_local_probs");
     Path localBackward = dir.resolve("vocab_local_grads");
     runOk("forward", "--input", vocab.toString(), "--output", localForward.toString());
-    runOk("backward", "--input", vocab.toString(), "--logits-col", "logits", "--output", localBackward.toString());
+    runOk(
+        "backward",
+        "--input",
+        vocab.toString(),
+        "--logits-col",
+        "logits",
+        "--output",
+        localBackward.toString());
 
     Path probs = dir.resolve("vocab_probs");
     Path grads = dir.resolve("vocab_grads");
     Path log = dir.resolve("submit-vocab-forward.log");
-    assertThat(finish(submit(log, "forward", "--input", vocab.toString(), "--output", probs.toString()), log))
-        .as(Files.readString(log)).isZero();
+    assertThat(
+            finish(
+                submit(log, "forward", "--input", vocab.toString(), "--output", probs.toString()),
+                log))
+        .as(Files.readString(log))
+        .isZero();
     Path log2 = dir.resolve("submit-vocab-backward.log");
-    assertThat(finish(submit(log2, "backward", "--input", vocab.toString(), "--logits-col", "logits",
-        "--output", grads.toString()), log2)).as(Files.readString(log2)).isZero();
+    assertThat(
+            finish(
+                submit(
+                    log2,
+                    "backward",
+                    "--input",
+                    vocab.toString(),
+                    "--logits-col",
+                    "logits",
+                    "--output",
+                    grads.toString()),
+                log2))
+        .as(Files.readString(log2))
+        .isZero();
     assertSameRows(localForward, probs, "probs", 200);
     assertSameRows(localBackward, grads, "grad_logits", 200);
     assertThat(duckValue("SELECT min(len(probs)) FROM " + parquet(probs))).isEqualTo(262144L);
@@ -261,20 +369,42 @@ class ClusterIT {
   void runLocalPipedShowsNoProgressBarAndAFailureIsOneLineNamingItsLogFile() throws Exception {
     Path out = dir.resolve("piped");
     Path log = dir.resolve("run-local.log");
-    Process ok = script("run-local.sh", List.of("forward", "--input", ROOT.resolve("data/sample").toString(),
-        "--output", out.toString()), log);
+    Process ok =
+        script(
+            "run-local.sh",
+            List.of(
+                "forward",
+                "--input",
+                ROOT.resolve("data/sample").toString(),
+                "--output",
+                out.toString()),
+            log);
     assertThat(finish(ok, log)).as(Files.readString(log)).isZero();
-    assertThat(Files.readString(log)).doesNotContain("\r").contains("forward: 2000 rows in, 2000 written");
+    assertThat(Files.readString(log))
+        .doesNotContain("\r")
+        .contains("forward: 2000 rows in, 2000 written");
     try (Stream<Path> files = Files.walk(out)) {
       assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")))
-          .as("the job's own codec, with no launcher setting").isNotEmpty().allMatch(n -> n.endsWith(".zstd.parquet"));
+          .as("the job's own codec, with no launcher setting")
+          .isNotEmpty()
+          .allMatch(n -> n.endsWith(".zstd.parquet"));
     }
     Path versionLog = dir.resolve("version.log");
-    assertThat(finish(script("run-local.sh", List.of("--version"), versionLog), versionLog)).isZero();
+    assertThat(finish(script("run-local.sh", List.of("--version"), versionLog), versionLog))
+        .isZero();
     assertThat(Files.readString(versionLog)).containsPattern("spark-softmax \\d+\\.\\d+\\.\\d+");
 
     Path broken = dir.resolve("broken");
-    runOk("generate", "--output", broken.toString(), "--rows", "400", "--width", "8", "--partitions", "4");
+    runOk(
+        "generate",
+        "--output",
+        broken.toString(),
+        "--rows",
+        "400",
+        "--width",
+        "8",
+        "--partitions",
+        "4");
     Path victim;
     try (Stream<Path> s = Files.walk(broken)) {
       victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList().get(3);
@@ -283,13 +413,24 @@ class ClusterIT {
     Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
     Path failLog = dir.resolve("run-local-fail.log");
-    Process fail = script("run-local.sh", List.of("forward", "--input", broken.toString(), "--output",
-        dir.resolve("broken_out").toString()), failLog);
+    Process fail =
+        script(
+            "run-local.sh",
+            List.of(
+                "forward",
+                "--input",
+                broken.toString(),
+                "--output",
+                dir.resolve("broken_out").toString()),
+            failLog);
     assertThat(finish(fail, failLog)).isEqualTo(1);
     List<String> console = console(failLog);
     assertThat(console).as("console").hasSize(1);
-    assertThat(console.get(0)).contains("softmax forward failed: cannot read input file", victim.getFileName().toString(),
-        "(stack trace in " + dir.resolve("logs"));
+    assertThat(console.get(0))
+        .contains(
+            "softmax forward failed: cannot read input file",
+            victim.getFileName().toString(),
+            "(stack trace in " + dir.resolve("logs"));
     String named = console.get(0).replaceAll(".*\\(stack trace in (.*)\\)$", "$1");
     assertThat(Files.readString(Path.of(named))).contains("\tat org.apache.spark");
     assertThat(JobTestKit.hiddenSiblings(dir)).noneMatch(n -> n.startsWith(".broken_out"));

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the next run cleans up or restores what a dead run left.
  */
 class CrashRecoveryJobTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Path small;
   static Path other;
 
@@ -33,9 +32,15 @@ class CrashRecoveryJobTest {
   static void writeInputs() {
     small = dir.resolve("small");
     other = dir.resolve("other");
-    JobTestKit.spark().sql("SELECT id, array(float(id % 7), 1f, -2f) AS logits FROM range(300)").repartition(3)
-        .write().parquet(small.toString());
-    JobTestKit.spark().sql("SELECT id, array(0f, 0f) AS logits FROM range(40)").write().parquet(other.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(float(id % 7), 1f, -2f) AS logits FROM range(300)")
+        .repartition(3)
+        .write()
+        .parquet(small.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(0f, 0f) AS logits FROM range(40)")
+        .write()
+        .parquet(other.toString());
   }
 
   private static List<String> tree(Path root) {
@@ -48,7 +53,10 @@ class CrashRecoveryJobTest {
 
   private static List<String> leftovers(Path parent, String name) {
     try (Stream<Path> s = Files.list(parent)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("." + name + ".")).sorted().toList();
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("." + name + "."))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -56,13 +64,23 @@ class CrashRecoveryJobTest {
 
   /** Overwrites {@code out} with {@code other} in a driver halted at {@code point}. */
   private static void crashWhileOverwriting(Path out, String point) throws Exception {
-    JobProcess p = JobProcess.start(dir.resolve(out.getFileName() + ".log"), Map.of(DatasetPaths.CRASH_AT_PROPERTY, point),
-        "forward", "--input", other.toString(), "--output", out.toString(), "--mode", "overwrite");
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve(out.getFileName() + ".log"),
+            Map.of(DatasetPaths.CRASH_AT_PROPERTY, point),
+            "forward",
+            "--input",
+            other.toString(),
+            "--output",
+            out.toString(),
+            "--mode",
+            "overwrite");
     assertThat(p.await()).as(p.output()).isEqualTo(99);
   }
 
   @Test
-  void aDriverKilledBetweenTheTwoMovesLosesNothingAndTheNextRunRestoresTheOldOutput() throws Exception {
+  void aDriverKilledBetweenTheTwoMovesLosesNothingAndTheNextRunRestoresTheOldOutput()
+      throws Exception {
     Path out = dir.resolve("between");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
@@ -70,7 +88,8 @@ class CrashRecoveryJobTest {
     assertThat(out).doesNotExist();
     assertThat(leftovers(dir, "between")).anyMatch(n -> n.startsWith(".between.replaced-"));
 
-    JobTestKit.Result refused = run("forward", "--input", other.toString(), "--output", out.toString());
+    JobTestKit.Result refused =
+        run("forward", "--input", other.toString(), "--output", out.toString());
     assertThat(refused.status()).as("%s", refused).isEqualTo(2);
     assertThat(refused.err()).contains("note: restored the previous file:" + out, "already exists");
     assertThat(tree(out)).isEqualTo(before);
@@ -78,20 +97,30 @@ class CrashRecoveryJobTest {
   }
 
   @Test
-  void aDriverKilledAfterPublishingLeavesTheNewOutputAndTheNextRunRemovesTheOldOne() throws Exception {
+  void aDriverKilledAfterPublishingLeavesTheNewOutputAndTheNextRunRemovesTheOldOne()
+      throws Exception {
     Path out = dir.resolve("after");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     crashWhileOverwriting(out, "published");
     assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(40L);
 
-    JobTestKit.Result r = runOk("forward", "--input", small.toString(), "--output", out.toString(), "--mode", "overwrite");
+    JobTestKit.Result r =
+        runOk(
+            "forward",
+            "--input",
+            small.toString(),
+            "--output",
+            out.toString(),
+            "--mode",
+            "overwrite");
     assertThat(r.err()).contains("had published file:" + out + " before it died");
     assertThat(leftovers(dir, "after")).isEmpty();
     assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(300L);
   }
 
   @Test
-  void aDriverKilledBeforePublishingLeavesTheOldOutputAndTheNextRunRemovesTheStaging() throws Exception {
+  void aDriverKilledBeforePublishingLeavesTheOldOutputAndTheNextRunRemovesTheStaging()
+      throws Exception {
     Path out = dir.resolve("before");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
@@ -99,18 +128,33 @@ class CrashRecoveryJobTest {
     assertThat(tree(out)).isEqualTo(before);
     assertThat(leftovers(dir, "before")).anyMatch(n -> n.startsWith(".before.staging-"));
 
-    JobTestKit.Result refused = run("forward", "--input", other.toString(), "--output", out.toString());
+    JobTestKit.Result refused =
+        run("forward", "--input", other.toString(), "--output", out.toString());
     assertThat(refused.status()).isEqualTo(2);
     assertThat(refused.err()).contains("the unpublished output of a run that died");
     assertThat(leftovers(dir, "before")).isEmpty();
     assertThat(tree(out)).isEqualTo(before);
   }
 
-  /** Starts a generate run long enough to be caught mid-write, and signals it once its tasks write. */
+  /**
+   * Starts a generate run long enough to be caught mid-write, and signals it once its tasks write.
+   */
   private static JobProcess signalMidWrite(Path out, String signal) throws Exception {
-    JobProcess p = JobProcess.start(dir.resolve(out.getFileName() + ".log"), Map.of(),
-        "generate", "--output", out.toString(), "--rows", "160000", "--width", "256", "--partitions", "2",
-        "--mode", "overwrite");
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve(out.getFileName() + ".log"),
+            Map.of(),
+            "generate",
+            "--output",
+            out.toString(),
+            "--rows",
+            "160000",
+            "--width",
+            "256",
+            "--partitions",
+            "2",
+            "--mode",
+            "overwrite");
     long deadline = System.currentTimeMillis() + 120_000;
     while (!tasksWriting(out) && p.process().isAlive() && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
@@ -123,8 +167,10 @@ class CrashRecoveryJobTest {
   /** True once a task attempt's directory exists in the run's staging directory. */
   private static boolean tasksWriting(Path out) {
     try (Stream<Path> s = Files.walk(out.getParent(), 6)) {
-      return s.anyMatch(f -> f.toString().contains("/." + out.getFileName() + ".staging-")
-          && f.getFileName().toString().startsWith("attempt_"));
+      return s.anyMatch(
+          f ->
+              f.toString().contains("/." + out.getFileName() + ".staging-")
+                  && f.getFileName().toString().startsWith("attempt_"));
     } catch (IOException | UncheckedIOException e) {
       return false;
     }
@@ -132,9 +178,11 @@ class CrashRecoveryJobTest {
 
   @Test
   void sigintMidWritePublishesNothingRemovesTheStagingAndExits130() throws Exception {
-    Assumptions.assumeFalse(sigintIgnored(), "SIGINT is ignored by this process (the tests were started in the"
-        + " background of a shell without job control), and the job's JVM inherits that: the JVM then leaves"
-        + " SIGINT alone, as it does under nohup; the SIGTERM test covers the same guard");
+    Assumptions.assumeFalse(
+        sigintIgnored(),
+        "SIGINT is ignored by this process (the tests were started in the"
+            + " background of a shell without job control), and the job's JVM inherits that: the JVM then leaves"
+            + " SIGINT alone, as it does under nohup; the SIGTERM test covers the same guard");
     Path out = dir.resolve("sigint");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
@@ -157,14 +205,26 @@ class CrashRecoveryJobTest {
   @Test
   void racingRunsInModeErrorPublishExactlyOnce() throws Exception {
     Path out = dir.resolve("race_error");
-    String[] args = {"generate", "--output", out.toString(), "--rows", "20000", "--width", "64", "--partitions", "2"};
+    String[] args = {
+      "generate",
+      "--output",
+      out.toString(),
+      "--rows",
+      "20000",
+      "--width",
+      "64",
+      "--partitions",
+      "2"
+    };
     JobProcess a = JobProcess.start(dir.resolve("race_error_a.log"), Map.of(), args);
     JobProcess b = JobProcess.start(dir.resolve("race_error_b.log"), Map.of(), args);
     List<Integer> statuses = List.of(a.await(), b.await());
     assertThat(statuses).as("%s\n---\n%s", a.output(), b.output()).containsExactlyInAnyOrder(0, 2);
     JobProcess loser = statuses.get(0) == 2 ? a : b;
-    assertThat(loser.output()).containsPattern("softmax generate: .*(already exists|published by another run|being"
-        + " published by another run)");
+    assertThat(loser.output())
+        .containsPattern(
+            "softmax generate: .*(already exists|published by another run|being"
+                + " published by another run)");
     assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(20000L);
     assertThat(leftovers(dir, "race_error")).isEmpty();
   }
@@ -172,21 +232,55 @@ class CrashRecoveryJobTest {
   @Test
   void racingOverwritesLeaveOneWholeOutput() throws Exception {
     Path out = dir.resolve("race_over");
-    JobProcess a = JobProcess.start(dir.resolve("race_over_a.log"), Map.of(), "generate", "--output", out.toString(),
-        "--rows", "30000", "--width", "32", "--partitions", "3", "--mode", "overwrite");
-    JobProcess b = JobProcess.start(dir.resolve("race_over_b.log"), Map.of(), "generate", "--output", out.toString(),
-        "--rows", "50000", "--width", "32", "--partitions", "5", "--mode", "overwrite");
+    JobProcess a =
+        JobProcess.start(
+            dir.resolve("race_over_a.log"),
+            Map.of(),
+            "generate",
+            "--output",
+            out.toString(),
+            "--rows",
+            "30000",
+            "--width",
+            "32",
+            "--partitions",
+            "3",
+            "--mode",
+            "overwrite");
+    JobProcess b =
+        JobProcess.start(
+            dir.resolve("race_over_b.log"),
+            Map.of(),
+            "generate",
+            "--output",
+            out.toString(),
+            "--rows",
+            "50000",
+            "--width",
+            "32",
+            "--partitions",
+            "5",
+            "--mode",
+            "overwrite");
     assertThat(a.await()).as(a.output()).isZero();
     assertThat(b.await()).as(b.output()).isZero();
     long rows = (Long) duckValue("SELECT count(*) FROM " + parquet(out));
     assertThat(rows).isIn(30000L, 50000L);
-    long files = (Long) duckValue("SELECT count(DISTINCT filename) FROM read_parquet('" + out + "/**/*.parquet', filename = true)");
+    long files =
+        (Long)
+            duckValue(
+                "SELECT count(DISTINCT filename) FROM read_parquet('"
+                    + out
+                    + "/**/*.parquet', filename = true)");
     assertThat(files).isEqualTo(rows == 30000L ? 3L : 5L);
     assertThat(JobTestKit.summary(out)).contains("\"rows_in\" : " + rows);
     assertThat(leftovers(dir, "race_over")).isEmpty();
   }
 
-  /** Whether SIGINT (signal 2) is ignored by this process: Linux's /proc says; elsewhere, assume not. */
+  /**
+   * Whether SIGINT (signal 2) is ignored by this process: Linux's /proc says; elsewhere, assume
+   * not.
+   */
   private static boolean sigintIgnored() throws IOException {
     Path status = Path.of("/proc/self/status");
     if (!Files.isReadable(status)) {

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * console line (the stack trace in a log file the line names); paths are taken as users type them.
  */
 class FailuresJobTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static void assertOneLine(JobTestKit.Result r, int status, String... expected) {
     assertThat(r.status()).as("%s", r).isEqualTo(status);
@@ -31,8 +30,11 @@ class FailuresJobTest {
   @Test
   void aTruncatedParquetFileFailsInOneLineNamingItAndLeavesNothingBehind() throws Exception {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, array(float(id), 1f) AS logits FROM range(400)").repartition(4)
-        .write().parquet(in.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(float(id), 1f) AS logits FROM range(400)")
+        .repartition(4)
+        .write()
+        .parquet(in.toString());
     List<Path> files;
     try (Stream<Path> s = Files.list(in)) {
       files = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
@@ -49,10 +51,19 @@ class FailuresJobTest {
     } finally {
       System.clearProperty(FailureReport.LOG_FILE_PROPERTY);
     }
-    // Spark 4.x wraps the reader's error in FAILED_READ_FILE with the path; Spark 3.5 passes on Parquet's own
+    // Spark 4.x wraps the reader's error in FAILED_READ_FILE with the path; Spark 3.5 passes on
+    // Parquet's own
     // error, which names the file too
-    String says = JobTestKit.spark().version().startsWith("3.") ? "is not a Parquet file" : "cannot read input file";
-    assertOneLine(r, 1, "softmax forward failed: ", says, victim.getFileName().toString(),
+    String says =
+        JobTestKit.spark().version().startsWith("3.")
+            ? "is not a Parquet file"
+            : "cannot read input file";
+    assertOneLine(
+        r,
+        1,
+        "softmax forward failed: ",
+        says,
+        victim.getFileName().toString(),
         "(stack trace in " + log + ")");
     assertThat(Files.readString(log)).contains("softmax forward failed:", "\tat org.apache.spark");
     assertThat(dir.resolve("out")).doesNotExist();
@@ -66,16 +77,22 @@ class FailuresJobTest {
   @Test
   void aTruncatedFirstFileIsRefusedBeforeAnyWorkInOneLineNamingIt() throws Exception {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, array(float(id), 1f) AS logits FROM range(40)").repartition(2)
-        .write().parquet(in.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(float(id), 1f) AS logits FROM range(40)")
+        .repartition(2)
+        .write()
+        .parquet(in.toString());
     Path victim;
     try (Stream<Path> s = Files.list(in)) {
       victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
     }
     Files.write(victim, java.util.Arrays.copyOf(Files.readAllBytes(victim), 100));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
-    assertOneLine(run("forward", "--input", in.toString(), "--output", dir.resolve("out").toString()), 2,
-        "softmax forward: cannot read input file", victim.getFileName() + " as Parquet");
+    assertOneLine(
+        run("forward", "--input", in.toString(), "--output", dir.resolve("out").toString()),
+        2,
+        "softmax forward: cannot read input file",
+        victim.getFileName() + " as Parquet");
     assertThat(dir.resolve("out")).doesNotExist();
   }
 
@@ -83,11 +100,29 @@ class FailuresJobTest {
   void theQuarantineOfAJoinedBackwardHoldsTheInputColumnsTheGradientAndErrorOnly() {
     Path logits = dir.resolve("logits");
     Path grads = dir.resolve("grads");
-    JobTestKit.spark().sql("SELECT id, array(0f, 0f) AS logits FROM range(6)").write().parquet(logits.toString());
-    JobTestKit.spark().sql("SELECT id, array(1f, 2f) AS grad FROM range(6) WHERE id != 3").write().parquet(grads.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(0f, 0f) AS logits FROM range(6)")
+        .write()
+        .parquet(logits.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f, 2f) AS grad FROM range(6) WHERE id != 3")
+        .write()
+        .parquet(grads.toString());
     Path out = dir.resolve("out");
-    runOk("backward", "--input", logits.toString(), "--grad-input", grads.toString(), "--key", "id",
-        "--logits-col", "logits", "--on-bad-row", "quarantine", "--output", out.toString());
+    runOk(
+        "backward",
+        "--input",
+        logits.toString(),
+        "--grad-input",
+        grads.toString(),
+        "--key",
+        "id",
+        "--logits-col",
+        "logits",
+        "--on-bad-row",
+        "quarantine",
+        "--output",
+        out.toString());
     List<Map<String, Object>> q = duck("SELECT * FROM " + parquet(dir.resolve("out.quarantine")));
     assertThat(q).hasSize(1);
     assertThat(q.get(0).keySet()).containsExactly("id", "logits", "grad", "error");
@@ -99,33 +134,65 @@ class FailuresJobTest {
   void gradInputWinsOverAnInputColumnOfTheSameNameAndTheSummarySaysSo() {
     Path logits = dir.resolve("logits");
     Path grads = dir.resolve("grads");
-    JobTestKit.spark().sql("SELECT id, array(0f, 0f) AS logits, array(9f, 9f) AS grad FROM range(3)")
-        .write().parquet(logits.toString());
-    JobTestKit.spark().sql("SELECT id, array(1f, 2f) AS grad FROM range(3)").write().parquet(grads.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(0f, 0f) AS logits, array(9f, 9f) AS grad FROM range(3)")
+        .write()
+        .parquet(logits.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f, 2f) AS grad FROM range(3)")
+        .write()
+        .parquet(grads.toString());
     Path out = dir.resolve("out");
-    JobTestKit.Result r = runOk("backward", "--input", logits.toString(), "--grad-input", grads.toString(),
-        "--key", "id", "--logits-col", "logits", "--output", out.toString());
+    JobTestKit.Result r =
+        runOk(
+            "backward",
+            "--input",
+            logits.toString(),
+            "--grad-input",
+            grads.toString(),
+            "--key",
+            "id",
+            "--logits-col",
+            "logits",
+            "--output",
+            out.toString());
     assertThat(r.err()).contains("the gradients are taken from --grad-input");
-    // S = (1/2, 1/2), g = (1, 2): S * (g - <S, g>) = (-1/4, 1/4); the input's (9, 9) would give zeros
-    assertThat(duckValue("SELECT DISTINCT grad_logits::VARCHAR FROM " + parquet(out))).isEqualTo("[-0.25, 0.25]");
-    assertThat(duck("SELECT * FROM " + parquet(out) + " LIMIT 1").get(0).keySet()).containsExactly("id", "grad_logits");
+    // S = (1/2, 1/2), g = (1, 2): S * (g - <S, g>) = (-1/4, 1/4); the input's (9, 9) would give
+    // zeros
+    assertThat(duckValue("SELECT DISTINCT grad_logits::VARCHAR FROM " + parquet(out)))
+        .isEqualTo("[-0.25, 0.25]");
+    assertThat(duck("SELECT * FROM " + parquet(out) + " LIMIT 1").get(0).keySet())
+        .containsExactly("id", "grad_logits");
     assertThat(JobTestKit.summary(out)).contains("taken from --grad-input");
   }
 
   @Test
   void anOutputWithATrailingSlashGetsItsQuarantineBesideIt() {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, IF(id = 2, array(float('NaN')), array(1f)) AS logits FROM range(5)")
-        .write().parquet(in.toString());
-    runOk("forward", "--input", in + "/", "--output", dir.resolve("out") + "/", "--on-bad-row", "quarantine");
+    JobTestKit.spark()
+        .sql("SELECT id, IF(id = 2, array(float('NaN')), array(1f)) AS logits FROM range(5)")
+        .write()
+        .parquet(in.toString());
+    runOk(
+        "forward",
+        "--input",
+        in + "/",
+        "--output",
+        dir.resolve("out") + "/",
+        "--on-bad-row",
+        "quarantine");
     assertThat(duckValue("SELECT count(*) FROM " + parquet(dir.resolve("out")))).isEqualTo(4L);
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(dir.resolve("out.quarantine")))).isEqualTo(1L);
+    assertThat(duckValue("SELECT count(*) FROM " + parquet(dir.resolve("out.quarantine"))))
+        .isEqualTo(1L);
   }
 
   @Test
   void relativePathsWithDotDotAreResolvedFromTheWorkingDirectory() {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, array(1f, 1f) AS logits FROM range(5)").write().parquet(in.toString());
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f, 1f) AS logits FROM range(5)")
+        .write()
+        .parquet(in.toString());
     Path cwd = Path.of("").toAbsolutePath();
     String relative = cwd.relativize(dir.resolve("sub")) + "/../out";
     runOk("forward", "--input", cwd.relativize(in).toString(), "--output", relative);
@@ -135,15 +202,22 @@ class FailuresJobTest {
 
   @Test
   void anUnknownSchemeIsAUsageErrorInOneLine() {
-    assertOneLine(run("forward", "--input", "nosuch://bucket/x", "--output", dir.resolve("o").toString()), 2,
+    assertOneLine(
+        run("forward", "--input", "nosuch://bucket/x", "--output", dir.resolve("o").toString()),
+        2,
         "no Hadoop FileSystem for scheme nosuch in nosuch://bucket/x");
   }
 
   @Test
   void s3aWithoutHadoopAwsSaysWhatToAdd() {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, array(1f) AS logits FROM range(1)").write().parquet(in.toString());
-    assertOneLine(run("forward", "--input", in.toString(), "--output", "s3a://bucket/out"), 2,
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f) AS logits FROM range(1)")
+        .write()
+        .parquet(in.toString());
+    assertOneLine(
+        run("forward", "--input", in.toString(), "--output", "s3a://bucket/out"),
+        2,
         "no Hadoop FileSystem for scheme s3a in s3a://bucket/out: add hadoop-aws",
         "--packages org.apache.hadoop:hadoop-aws:");
   }
@@ -151,8 +225,13 @@ class FailuresJobTest {
   @Test
   void aFileSystemRootIsRefusedAsOutput() {
     Path in = dir.resolve("in");
-    JobTestKit.spark().sql("SELECT id, array(1f) AS logits FROM range(1)").write().parquet(in.toString());
-    assertOneLine(run("forward", "--input", in.toString(), "--output", "/", "--mode", "overwrite"), 2,
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f) AS logits FROM range(1)")
+        .write()
+        .parquet(in.toString());
+    assertOneLine(
+        run("forward", "--input", in.toString(), "--output", "/", "--mode", "overwrite"),
+        2,
         "output file:/ is the root of its file system");
   }
 }

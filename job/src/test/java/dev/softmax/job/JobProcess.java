@@ -8,20 +8,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The job in a JVM of its own (the test classpath, conf/jvm.options), to be killed, signalled or raced. */
+/**
+ * The job in a JVM of its own (the test classpath, conf/jvm.options), to be killed, signalled or
+ * raced.
+ */
 record JobProcess(Process process, Path log) {
   static final Path ROOT = Path.of(System.getProperty("softmax.root", "..")).toAbsolutePath();
 
-  /** Starts {@code SoftmaxJob} with these system properties and arguments; stdout and stderr go to {@code log}. */
-  static JobProcess start(Path log, Map<String, String> properties, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "@" + ROOT.resolve("conf/jvm.options"), "-Xmx1g", "-Dspark.ui.enabled=false",
-        "-Dspark.master=local[2]", "-Dlog4j2.configurationFile=" + ROOT.resolve("job/src/test/resources/log4j2-test.properties")));
+  /**
+   * Starts {@code SoftmaxJob} with these system properties and arguments; stdout and stderr go to
+   * {@code log}.
+   */
+  static JobProcess start(Path log, Map<String, String> properties, String... args)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + ROOT.resolve("conf/jvm.options"),
+                "-Xmx1g",
+                "-Dspark.ui.enabled=false",
+                "-Dspark.master=local[2]",
+                "-Dlog4j2.configurationFile="
+                    + ROOT.resolve("job/src/test/resources/log4j2-test.properties")));
     properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SoftmaxJob.class.getName()));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), SoftmaxJob.class.getName()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new JobProcess(p, log);
   }
 

@@ -85,7 +85,9 @@ final class JobTestKit {
 
   /** A dataset directory as DuckDB's reader sees it (Hive partitions on). */
   static String parquet(Path dir) {
-    return "read_parquet('" + dir + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
+    return "read_parquet('"
+        + dir
+        + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
   }
 
   static String summary(Path output) {

@@ -22,20 +22,35 @@ class WideRowsJobTest {
   private static final int WIDTH = 262_144;
   private static final Map<String, String> ONE_TASK = Map.of("spark.master", "local[1]");
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Path wide;
 
   @BeforeAll
   static void generateInOneTaskUnderOneGiB() throws Exception {
     wide = dir.resolve("wide");
-    JobProcess p = JobProcess.start(dir.resolve("generate.log"), ONE_TASK, "generate", "--output", wide.toString(),
-        "--rows", "200", "--width", Integer.toString(WIDTH), "--partitions", "1", "--grad");
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve("generate.log"),
+            ONE_TASK,
+            "generate",
+            "--output",
+            wide.toString(),
+            "--rows",
+            "200",
+            "--width",
+            Integer.toString(WIDTH),
+            "--partitions",
+            "1",
+            "--grad");
     assertThat(p.await()).as(p.output()).isZero();
   }
 
-  /** DuckDB's softmax (in double: float subtraction would cost ulps) of a few rows, and the job's probabilities beside it. */
-  private static final String REFERENCE = """
+  /**
+   * DuckDB's softmax (in double: float subtraction would cost ulps) of a few rows, and the job's
+   * probabilities beside it.
+   */
+  private static final String REFERENCE =
+      """
       WITH l AS (SELECT id, logits::DOUBLE[] AS logits, list_max(logits)::DOUBLE AS m
                  FROM read_parquet('%1$s/**/*.parquet') WHERE id IN (0, 117, 199)),
            s AS (SELECT id, logits, m, list_sum(list_transform(logits, x -> exp(x - m))) AS z FROM l)
@@ -45,8 +60,15 @@ class WideRowsJobTest {
   @Test
   void forwardRunsInOneTaskUnderOneGiBAndMatchesDuckDb() throws Exception {
     Path probs = dir.resolve("probs");
-    JobProcess p = JobProcess.start(dir.resolve("forward.log"), ONE_TASK, "forward", "--input", wide.toString(),
-        "--output", probs.toString());
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve("forward.log"),
+            ONE_TASK,
+            "forward",
+            "--input",
+            wide.toString(),
+            "--output",
+            probs.toString());
     assertThat(p.await()).as(p.output()).isZero();
     assertThat(p.output()).contains("200 rows in, 200 written");
     int rows = 0;
@@ -61,7 +83,8 @@ class WideRowsJobTest {
           double want = ((Number) expected[i]).doubleValue();
           float have = ((Number) got[i]).floatValue();
           if (Math.abs(have - want) > Math.ulp((float) want)) {
-            throw new AssertionError("id " + rs.getLong("id") + " [" + i + "]: " + have + " vs DuckDB " + want);
+            throw new AssertionError(
+                "id " + rs.getLong("id") + " [" + i + "]: " + have + " vs DuckDB " + want);
           }
         }
         rows++;
@@ -73,8 +96,17 @@ class WideRowsJobTest {
   @Test
   void backwardFromLogitsRunsInOneTaskUnderOneGiB() throws Exception {
     Path grads = dir.resolve("grads");
-    JobProcess p = JobProcess.start(dir.resolve("backward.log"), ONE_TASK, "backward", "--input", wide.toString(),
-        "--logits-col", "logits", "--output", grads.toString());
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve("backward.log"),
+            ONE_TASK,
+            "backward",
+            "--input",
+            wide.toString(),
+            "--logits-col",
+            "logits",
+            "--output",
+            grads.toString());
     assertThat(p.await()).as(p.output()).isZero();
     assertThat(p.output()).contains("200 rows in, 200 written");
     int rows = 0;
@@ -95,7 +127,8 @@ class WideRowsJobTest {
           double scale = si * (Math.abs(gi) + absDot);
           float have = ((Number) got[i]).floatValue();
           if (Math.abs(have - want) > Math.ulp((float) scale)) {
-            throw new AssertionError("id " + rs.getLong("id") + " [" + i + "]: " + have + " vs DuckDB " + want);
+            throw new AssertionError(
+                "id " + rs.getLong("id") + " [" + i + "]: " + have + " vs DuckDB " + want);
           }
         }
         rows++;
@@ -104,8 +137,12 @@ class WideRowsJobTest {
     assertThat(rows).isEqualTo(2);
   }
 
-  /** DuckDB's S * (g - <S, g>) of a few rows, and the scale S_i (|g_i| + sum_j S_j |g_j|) of its error. */
-  private static final String BACKWARD_REFERENCE = """
+  /**
+   * DuckDB's S * (g - <S, g>) of a few rows, and the scale S_i (|g_i| + sum_j S_j |g_j|) of its
+   * error.
+   */
+  private static final String BACKWARD_REFERENCE =
+      """
       WITH l AS (SELECT id, logits::DOUBLE[] AS logits, grad::DOUBLE[] AS g, list_max(logits)::DOUBLE AS m
                  FROM read_parquet('%1$s/**/*.parquet') WHERE id IN (3, 150)),
            z AS (SELECT id, logits, g, m, list_sum(list_transform(logits, x -> exp(x - m))) AS z FROM l),
@@ -117,12 +154,25 @@ class WideRowsJobTest {
   @Test
   void aRowTooWideForTheHeapIsRefusedInOneLineBeforeAnyWork() throws Exception {
     Path out = dir.resolve("too_wide");
-    JobProcess p = JobProcess.start(dir.resolve("too_wide.log"), ONE_TASK, "generate", "--output", out.toString(),
-        "--rows", "2", "--width", "200000000", "--partitions", "1");
+    JobProcess p =
+        JobProcess.start(
+            dir.resolve("too_wide.log"),
+            ONE_TASK,
+            "generate",
+            "--output",
+            out.toString(),
+            "--rows",
+            "2",
+            "--width",
+            "200000000",
+            "--partitions",
+            "1");
     assertThat(p.await()).as(p.output()).isEqualTo(2);
-    assertThat(p.output()).containsPattern("softmax generate: rows of 200000000 values: about 762 MiB of arrays a row,"
-        + " input read 0 MiB at a time; a task needs about \\d+ MiB but has \\d+ MiB \\(\\d+ MiB heap for 1 task at once\\);"
-        + " raise the driver's memory");
+    assertThat(p.output())
+        .containsPattern(
+            "softmax generate: rows of 200000000 values: about 762 MiB of arrays a row,"
+                + " input read 0 MiB at a time; a task needs about \\d+ MiB but has \\d+ MiB \\(\\d+ MiB heap for 1 task at once\\);"
+                + " raise the driver's memory");
     assertThat(out).doesNotExist();
   }
 }

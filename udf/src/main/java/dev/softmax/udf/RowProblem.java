@@ -2,7 +2,10 @@ package dev.softmax.udf;
 
 import org.apache.spark.unsafe.types.UTF8String;
 
-/** Why a row cannot go through a softmax function: each an answer of a {@link RowCheck}'s SQL function. */
+/**
+ * Why a row cannot go through a softmax function: each an answer of a {@link RowCheck}'s SQL
+ * function.
+ */
 public enum RowProblem {
   NULL_ARRAY("null array"),
   EMPTY_ARRAY("empty array"),

@@ -18,8 +18,9 @@ public final class SoftmaxCatalog implements FunctionCatalog {
   /** The catalog name the documentation and the job use. */
   public static final String DEFAULT_NAME = "nn";
 
-  private static final Map<String, UnboundFunction> FUNCTIONS = Stream.of(SqlFunction.values())
-      .collect(Collectors.toUnmodifiableMap(SqlFunction::sqlName, SqlFunction::function));
+  private static final Map<String, UnboundFunction> FUNCTIONS =
+      Stream.of(SqlFunction.values())
+          .collect(Collectors.toUnmodifiableMap(SqlFunction::sqlName, SqlFunction::function));
 
   private String name = DEFAULT_NAME;
 
@@ -49,9 +50,8 @@ public final class SoftmaxCatalog implements FunctionCatalog {
 
   @Override
   public UnboundFunction loadFunction(Identifier ident) throws NoSuchFunctionException {
-    UnboundFunction f = ident.namespace().length == 0
-        ? FUNCTIONS.get(ident.name().toLowerCase(Locale.ROOT))
-        : null;
+    UnboundFunction f =
+        ident.namespace().length == 0 ? FUNCTIONS.get(ident.name().toLowerCase(Locale.ROOT)) : null;
     if (f == null) {
       throw new NoSuchFunctionException(ident);
     }

@@ -33,34 +33,48 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
   /** The version the functions appeared in, for DESCRIBE FUNCTION EXTENDED. */
   static final String SINCE = "0.1.0";
 
-  /** The functions under plain names, each with examples that {@code SoftmaxExtensionsTest} runs. */
+  /**
+   * The functions under plain names, each with examples that {@code SoftmaxExtensionsTest} runs.
+   */
   static final Map<String, String> EXAMPLES = examples();
 
   private static Map<String, String> examples() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("softmax", """
+    m.put(
+        "softmax",
+        """
               > SELECT _FUNC_(array(1d, 1d, double('-Infinity')));
                [0.5,0.5,0.0]
               > SELECT _FUNC_(array(3f, 3f, 3f, 3f), 2.0);
                [0.25,0.25,0.25,0.25]
         """);
-    m.put("log_softmax", """
+    m.put(
+        "log_softmax",
+        """
               > SELECT _FUNC_(array(0d, 0d));
                [-0.6931471805599453,-0.6931471805599453]
         """);
-    m.put("softmax_backward", """
+    m.put(
+        "softmax_backward",
+        """
               > SELECT _FUNC_(array(0.5d, 0.5d), array(1d, 2d));
                [-0.25,0.25]
         """);
-    m.put("softmax_backward_from_logits", """
+    m.put(
+        "softmax_backward_from_logits",
+        """
               > SELECT _FUNC_(array(0d, 0d), array(1d, 2d));
                [-0.25,0.25]
         """);
-    m.put("log_softmax_backward", """
+    m.put(
+        "log_softmax_backward",
+        """
               > SELECT _FUNC_(array(0d, double('-Infinity')), array(1d, 2d));
                [-2.0,2.0]
         """);
-    m.put("softmax_jacobian", """
+    m.put(
+        "softmax_jacobian",
+        """
               > SELECT _FUNC_(array(0.5d, 0.5d));
                [[0.25,-0.25],[-0.25,0.25]]
         """);
@@ -74,40 +88,69 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
   public BoxedUnit apply(SparkSessionExtensions extensions) {
     for (String name : plainNames(new ArrayList<>(EXAMPLES.keySet()))) {
       UnboundFunction function = SqlFunction.named(name).orElseThrow().function();
-      // the builder's Seq is scala.collection.Seq on Scala 2.12 and immutable.Seq on 2.13: let javac infer it
-      extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(name), info(function), args -> bind(function, args)));
+      // the builder's Seq is scala.collection.Seq on Scala 2.12 and immutable.Seq on 2.13: let
+      // javac infer it
+      extensions.injectFunction(
+          new Tuple3<>(new FunctionIdentifier(name), info(function), args -> bind(function, args)));
     }
     return BoxedUnit.UNIT;
   }
 
   /** The names that Spark does not define itself: a builtin of the same name keeps its meaning. */
   static List<String> plainNames(List<String> names) {
-    return names.stream().filter(n -> !FunctionRegistry.builtin().functionExists(new FunctionIdentifier(n))).toList();
+    return names.stream()
+        .filter(n -> !FunctionRegistry.builtin().functionExists(new FunctionIdentifier(n)))
+        .toList();
   }
 
-  /** Binds {@code function} to the arguments' types, as the catalog path does, and makes Spark's expression for it. */
+  /**
+   * Binds {@code function} to the arguments' types, as the catalog path does, and makes Spark's
+   * expression for it.
+   */
   private static Expression bind(UnboundFunction function, scala.collection.Seq<Expression> args) {
     List<StructField> fields = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       Expression e = args.apply(i);
-      fields.add(new StructField("_" + i, e.dataType(), e.nullable(), org.apache.spark.sql.types.Metadata.empty()));
+      fields.add(
+          new StructField(
+              "_" + i, e.dataType(), e.nullable(), org.apache.spark.sql.types.Metadata.empty()));
     }
     BoundFunction bound = function.bind(new StructType(fields.toArray(StructField[]::new)));
     // toSeq() is the Seq that Scala line's Spark takes
     return V2ExpressionUtils.resolveScalarFunction((ScalarFunction<?>) bound, args.toSeq());
   }
 
-  /** DESCRIBE FUNCTION's text, from the function's own description: usage, arguments, examples, since. */
+  /**
+   * DESCRIBE FUNCTION's text, from the function's own description: usage, arguments, examples,
+   * since.
+   */
   static ExpressionInfo info(UnboundFunction function) {
     String[] lines = function.description().split("\n");
-    String usage = lines[0].replaceFirst("^" + SoftmaxCatalog.DEFAULT_NAME + "\\." + function.name() + "\\(", "_FUNC_(");
+    String usage =
+        lines[0].replaceFirst(
+            "^" + SoftmaxCatalog.DEFAULT_NAME + "\\." + function.name() + "\\(", "_FUNC_(");
     StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
     for (int i = 1; i < lines.length; i++) {
       String line = lines[i].strip();
       int colon = line.indexOf(": ");
-      arguments.append("      * ").append(line, 0, colon).append(" - ").append(line.substring(colon + 2)).append('\n');
+      arguments
+          .append("      * ")
+          .append(line, 0, colon)
+          .append(" - ")
+          .append(line.substring(colon + 2))
+          .append('\n');
     }
-    return new ExpressionInfo(SoftmaxExtensions.class.getName(), null, function.name(), usage, arguments.toString(),
-        "\n    Examples:\n" + EXAMPLES.get(function.name()), "", "math_funcs", SINCE, "", "java_udf");
+    return new ExpressionInfo(
+        SoftmaxExtensions.class.getName(),
+        null,
+        function.name(),
+        usage,
+        arguments.toString(),
+        "\n    Examples:\n" + EXAMPLES.get(function.name()),
+        "",
+        "math_funcs",
+        SINCE,
+        "",
+        "java_udf");
   }
 }

@@ -6,11 +6,11 @@ import dev.softmax.udf.kernel.Softmax;
 import dev.softmax.udf.kernel.SoftmaxBackward;
 import dev.softmax.udf.kernel.Temperature;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.UDFRegistration;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.UDFRegistration;
 import scala.collection.Seq;
 
 /**
@@ -20,9 +20,9 @@ import scala.collection.Seq;
  * without the {@code nn.} prefix and without a temperature.
  *
  * <p>The slower path: Spark hands a classic UDF a Scala Seq of boxed numbers and boxes the result
- * again. They accept arrays of any numeric element type and return array&lt;double&gt;. Prefer
- * the {@link SoftmaxCatalog} functions ({@code nn.softmax}), which are code-generated and keep
- * float as float.
+ * again. They accept arrays of any numeric element type and return array&lt;double&gt;. Prefer the
+ * {@link SoftmaxCatalog} functions ({@code nn.softmax}), which are code-generated and keep float as
+ * float.
  */
 public final class SoftmaxUdfs {
   private static final ArrayType VECTOR = DataTypes.createArrayType(DataTypes.DoubleType, false);
@@ -68,7 +68,8 @@ public final class SoftmaxUdfs {
   }
 
   /** A backward kernel on two rows; its refusal (two lengths) gets the function's name in front. */
-  private static double[] pair(String function, Seq<?> a, Seq<?> b, RowKernels.PairOfDouble kernel) {
+  private static double[] pair(
+      String function, Seq<?> a, Seq<?> b, RowKernels.PairOfDouble kernel) {
     double[] x = doubles(a);
     double[] g = doubles(b);
     if (x == null || g == null) {

@@ -85,14 +85,15 @@ public enum SqlFunction {
   }
 
   /**
-   * For a function of two arrays: null when the row's two arrays have the same length, else
-   * {@link RowProblem#LENGTH_MISMATCH} (the rule the kernels enforce, as a row check).
+   * For a function of two arrays: null when the row's two arrays have the same length, else {@link
+   * RowProblem#LENGTH_MISMATCH} (the rule the kernels enforce, as a row check).
    */
   public Column lengthProblem(Column first, Column second) {
     if (argumentChecks.size() != 2) {
       throw new IllegalStateException(sqlName() + " does not take two arrays");
     }
-    return functions.when(functions.size(first).notEqual(functions.size(second)),
+    return functions.when(
+        functions.size(first).notEqual(functions.size(second)),
         functions.lit(RowProblem.LENGTH_MISMATCH.reason()));
   }
 
@@ -106,7 +107,9 @@ public enum SqlFunction {
     return functions.call_function(qualifiedName(), args);
   }
 
-  /** {@code t} if the functions take it as a temperature; else the exception and message they give. */
+  /**
+   * {@code t} if the functions take it as a temperature; else the exception and message they give.
+   */
   public static double checkTemperature(double t) {
     return Temperature.check(t);
   }

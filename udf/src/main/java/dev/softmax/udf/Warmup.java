@@ -18,11 +18,11 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
 
 /**
  * Runs functions on synthetic rows of float32, results discarded, so that a fresh JVM has compiled
- * their paths (Spark's SQL parser, which reads their qualified names; the row copies, the checks and
- * the Vector API kernels, which run tens of times slower until C2 compiles them) before the first
- * real rows arrive. A launcher does this on a background thread while Spark starts: in local mode
- * the executors are threads of the same JVM. Measured without it: a fresh JVM spent about a third of
- * a second per function on its first few thousand rows of 256.
+ * their paths (Spark's SQL parser, which reads their qualified names; the row copies, the checks
+ * and the Vector API kernels, which run tens of times slower until C2 compiles them) before the
+ * first real rows arrive. A launcher does this on a background thread while Spark starts: in local
+ * mode the executors are threads of the same JVM. Measured without it: a fresh JVM spent about a
+ * third of a second per function on its first few thousand rows of 256.
  *
  * <p>The rows alternate between the two kinds of Spark array a query hands the functions (the
  * columnar reader's and an {@link UnsafeArrayData}), so the compiled code expects both.
@@ -30,6 +30,7 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
 public final class Warmup {
   /** Elements per synthetic row: a common width, and enough for every vector loop to run. */
   static final int WIDTH = 256;
+
   /** Rows per function: past the JIT's thresholds for the invoke and for its kernels' loops. */
   static final int ROWS = 20_000;
 
@@ -37,13 +38,16 @@ public final class Warmup {
 
   /** Starts {@link #run} on a daemon thread, which ends when it is done. */
   public static Thread inBackground(List<SqlFunction> functions) {
-    Thread thread = new Thread(() -> {
-      try {
-        run(functions, ROWS);
-      } catch (RuntimeException e) {
-        // costs only time: the run's own calls of these functions report what is wrong
-      }
-    }, "softmax-warmup");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                run(functions, ROWS);
+              } catch (RuntimeException e) {
+                // costs only time: the run's own calls of these functions report what is wrong
+              }
+            },
+            "softmax-warmup");
     thread.setDaemon(true);
     thread.start();
     return thread;
@@ -90,6 +94,8 @@ public final class Warmup {
     }
     OnHeapColumnVector column = new OnHeapColumnVector(WIDTH, DataTypes.FloatType);
     column.putFloats(0, WIDTH, values, 0);
-    return new ArrayData[] {new ColumnarArray(column, 0, WIDTH), UnsafeArrayData.fromPrimitiveArray(values)};
+    return new ArrayData[] {
+      new ColumnarArray(column, 0, WIDTH), UnsafeArrayData.fromPrimitiveArray(values)
+    };
   }
 }

@@ -33,14 +33,22 @@ class CodegenPlanTest {
     TestSpark.useCodegen(spark, "CODEGEN_ONLY");
     String path = dir.resolve("t").toString();
     // Spark writes array elements as nullable: the bound input type must say so, or Spark casts
-    spark.sql("SELECT id, array(float(id), 1f, 2f) AS logits, array(1f, 0f, 0f) AS grad FROM range(10)")
-        .write().parquet(path);
-    Dataset<Row> df = spark.read().parquet(path).selectExpr(
-        "nn.softmax(logits) AS p", "nn.softmax_backward_from_logits(logits, grad, 2) AS d");
+    spark
+        .sql(
+            "SELECT id, array(float(id), 1f, 2f) AS logits, array(1f, 0f, 0f) AS grad FROM range(10)")
+        .write()
+        .parquet(path);
+    Dataset<Row> df =
+        spark
+            .read()
+            .parquet(path)
+            .selectExpr(
+                "nn.softmax(logits) AS p", "nn.softmax_backward_from_logits(logits, grad, 2) AS d");
     String plan = plan(df);
-    assertThat(TestSpark.codegenStaticInvokes(df)).containsExactly(
-        "dev.softmax.udf.functions.SoftmaxFunction$OnFloats.invoke(logits)",
-        "dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction$OnFloatsWithTemperature.invoke(logits, grad, 2.0)");
+    assertThat(TestSpark.codegenStaticInvokes(df))
+        .containsExactly(
+            "dev.softmax.udf.functions.SoftmaxFunction$OnFloats.invoke(logits)",
+            "dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction$OnFloatsWithTemperature.invoke(logits, grad, 2.0)");
     assertThat(plan).containsPattern("\\*\\(\\d+\\) Project");
     assertThat(plan).doesNotContainIgnoringCase("cast(logits");
     assertThat(df.collectAsList()).hasSize(10);
@@ -49,8 +57,10 @@ class CodegenPlanTest {
   @Test
   void dataFrameApiCallsTheSameFunction() {
     TestSpark.useCodegen(spark, "CODEGEN_ONLY");
-    Dataset<Row> df = spark.sql("SELECT array(0d, 0d, 0d, 0d) AS logits")
-        .select(call_function("nn.softmax", col("logits")).as("p"));
+    Dataset<Row> df =
+        spark
+            .sql("SELECT array(0d, 0d, 0d, 0d) AS logits")
+            .select(call_function("nn.softmax", col("logits")).as("p"));
     List<Double> p = df.collectAsList().get(0).getList(0);
     assertThat(p).containsExactly(0.25, 0.25, 0.25, 0.25);
   }
@@ -63,7 +73,8 @@ class CodegenPlanTest {
     var f = new SoftmaxCatalog().loadFunction(Identifier.of(new String[0], "softmax"));
     assertThat(f.bind(input)).isEqualTo(f.bind(input)).hasSameHashCodeAs(f.bind(input));
     assertThat(f.bind(input).canonicalName()).isEqualTo("nn.softmax(array<double>)");
-    assertThat(f.bind(input.add("t", "int")).canonicalName()).isEqualTo("nn.softmax(array<double>, double)");
+    assertThat(f.bind(input.add("t", "int")).canonicalName())
+        .isEqualTo("nn.softmax(array<double>, double)");
     assertThat(f.bind(input)).isNotEqualTo(f.bind(new StructType().add("z", "array<float>")));
   }
 
@@ -71,7 +82,16 @@ class CodegenPlanTest {
   void catalogListsItsFunctions() {
     assertThat(new SoftmaxCatalog().listFunctions(new String[0]))
         .extracting(Identifier::name)
-        .containsExactly("check_logits", "check_values", "log_softmax", "log_softmax_backward", "log_softmax_checked",
-            "softmax", "softmax_backward", "softmax_backward_from_logits", "softmax_checked", "softmax_jacobian");
+        .containsExactly(
+            "check_logits",
+            "check_values",
+            "log_softmax",
+            "log_softmax_backward",
+            "log_softmax_checked",
+            "softmax",
+            "softmax_backward",
+            "softmax_backward_from_logits",
+            "softmax_checked",
+            "softmax_jacobian");
   }
 }

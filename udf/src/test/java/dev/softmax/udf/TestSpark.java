@@ -43,10 +43,11 @@ final class TestSpark {
   }
 
   /**
-   * The static invokes of the executed plan that run inside whole-stage codegen, as
-   * {@code Class.method(arg, ...)} with column names and literal values: the same on every Spark line,
-   * whose plan strings differ ({@code static_invoke(...)} on 4.x, {@code staticinvoke(class ...)} on 3.5).
-   * Runs the query first, so that an adaptive plan is final; a cached relation's own plan is not walked.
+   * The static invokes of the executed plan that run inside whole-stage codegen, as {@code
+   * Class.method(arg, ...)} with column names and literal values: the same on every Spark line,
+   * whose plan strings differ ({@code static_invoke(...)} on 4.x, {@code staticinvoke(class ...)}
+   * on 3.5). Runs the query first, so that an adaptive plan is final; a cached relation's own plan
+   * is not walked.
    */
   static List<String> codegenStaticInvokes(Dataset<?> df) {
     df.collectAsList();
@@ -79,10 +80,18 @@ final class TestSpark {
       List<String> args = new ArrayList<>();
       for (scala.collection.Iterator<Expression> a = s.arguments().iterator(); a.hasNext(); ) {
         Expression arg = a.next();
-        args.add(arg instanceof Attribute ? ((Attribute) arg).name()
-            : arg instanceof Literal ? String.valueOf(((Literal) arg).value()) : arg.sql());
+        args.add(
+            arg instanceof Attribute
+                ? ((Attribute) arg).name()
+                : arg instanceof Literal ? String.valueOf(((Literal) arg).value()) : arg.sql());
       }
-      out.add(s.staticObject().getName() + "." + s.functionName() + "(" + String.join(", ", args) + ")");
+      out.add(
+          s.staticObject().getName()
+              + "."
+              + s.functionName()
+              + "("
+              + String.join(", ", args)
+              + ")");
     }
     for (scala.collection.Iterator<Expression> c = e.children().iterator(); c.hasNext(); ) {
       collect(c.next(), codegen, out);

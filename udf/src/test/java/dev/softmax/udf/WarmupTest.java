@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The warm-up runs every function on good rows, of both kinds of Spark array, without a session. */
+/**
+ * The warm-up runs every function on good rows, of both kinds of Spark array, without a session.
+ */
 class WarmupTest {
   @ParameterizedTest
   @EnumSource(SqlFunction.class)
@@ -24,10 +26,15 @@ class WarmupTest {
 
   /** The rows take the path real rows take: every check finds them good. */
   @ParameterizedTest
-  @EnumSource(value = SqlFunction.class, names = {"CHECK_LOGITS", "CHECK_VALUES"})
+  @EnumSource(
+      value = SqlFunction.class,
+      names = {"CHECK_LOGITS", "CHECK_VALUES"})
   void itsRowsPassTheChecks(SqlFunction check) {
-    ScalarFunction<?> bound = (ScalarFunction<?>) check.function()
-        .bind(new StructType().add("a", new ArrayType(DataTypes.FloatType, false)));
+    ScalarFunction<?> bound =
+        (ScalarFunction<?>)
+            check
+                .function()
+                .bind(new StructType().add("a", new ArrayType(DataTypes.FloatType, false)));
     ArrayData[] arrays = Warmup.arrays();
     assertThat(arrays).hasSize(2);
     assertThat(arrays[0].getClass()).isNotEqualTo(arrays[1].getClass());

@@ -39,18 +39,21 @@ final class ArrowBatchReader implements PartitionReader<ColumnarBatch> {
     this.split = split;
     this.required = required;
     Path path = new Path(split.file());
-    this.allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow reader " + path, 0, Long.MAX_VALUE);
+    this.allocator =
+        ArrowUtils.rootAllocator().newChildAllocator("arrow reader " + path, 0, Long.MAX_VALUE);
     ArrowReader opened = null;
     try {
       FileSystem fs = path.getFileSystem(conf);
       if (split.format() == IpcFormat.FILE) {
         HadoopChannel channel = new HadoopChannel(fs.open(path), fs.getFileStatus(path).getLen());
-        ArrowFileReader file = new ArrowFileReader(new SeekableReadChannel(channel), allocator,
-            CommonsCompressionFactory.INSTANCE);
+        ArrowFileReader file =
+            new ArrowFileReader(
+                new SeekableReadChannel(channel), allocator, CommonsCompressionFactory.INSTANCE);
         opened = file;
         this.blocks = file.getRecordBlocks();
       } else {
-        opened = new ArrowStreamReader(fs.open(path), allocator, CommonsCompressionFactory.INSTANCE);
+        opened =
+            new ArrowStreamReader(fs.open(path), allocator, CommonsCompressionFactory.INSTANCE);
         this.blocks = null;
       }
       this.reader = opened;
@@ -73,12 +76,15 @@ final class ArrowBatchReader implements PartitionReader<ColumnarBatch> {
     boolean loaded;
     try {
       if (blocks != null) {
-        loaded = next < split.batches().length && ((ArrowFileReader) reader).loadRecordBatch(blocks.get(split.batches()[next++]));
+        loaded =
+            next < split.batches().length
+                && ((ArrowFileReader) reader).loadRecordBatch(blocks.get(split.batches()[next++]));
       } else {
         loaded = reader.loadNextBatch();
       }
     } catch (IOException | RuntimeException e) {
-      throw new ArrowInputException(new Path(split.file()), "cannot read a record batch: " + e.getMessage());
+      throw new ArrowInputException(
+          new Path(split.file()), "cannot read a record batch: " + e.getMessage());
     }
     if (!loaded) {
       return false;
@@ -88,7 +94,10 @@ final class ArrowBatchReader implements PartitionReader<ColumnarBatch> {
     for (int i = 0; i < columns.length; i++) {
       StructField field = required.fields()[i];
       FieldVector v = root.getVector(field.name());
-      columns[i] = ArrowListColumn.handles(v) ? new ArrowListColumn(v, field.dataType()) : new ArrowColumnVector(v);
+      columns[i] =
+          ArrowListColumn.handles(v)
+              ? new ArrowListColumn(v, field.dataType())
+              : new ArrowColumnVector(v);
     }
     current = new ColumnarBatch(columns, root.getRowCount());
     return true;

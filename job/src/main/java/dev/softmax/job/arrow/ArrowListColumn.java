@@ -14,8 +14,8 @@ import org.apache.spark.sql.vectorized.ColumnarMap;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * A list, large_list or fixed_size_list Arrow vector as a Spark array column, without copying:
- * rows are slices of the child vector. Spark's own ArrowColumnVector rejects fixed_size_list.
+ * A list, large_list or fixed_size_list Arrow vector as a Spark array column, without copying: rows
+ * are slices of the child vector. Spark's own ArrowColumnVector rejects fixed_size_list.
  */
 final class ArrowListColumn extends ColumnVector {
   private final FieldVector vector;
@@ -24,15 +24,19 @@ final class ArrowListColumn extends ColumnVector {
   ArrowListColumn(FieldVector vector, DataType type) {
     super(type);
     this.vector = vector;
-    FieldVector child = vector instanceof LargeListVector large
-        ? large.getDataVector()
-        : vector instanceof FixedSizeListVector fixed ? fixed.getDataVector()
-        : ((BaseRepeatedValueVector) vector).getDataVector();
+    FieldVector child =
+        vector instanceof LargeListVector large
+            ? large.getDataVector()
+            : vector instanceof FixedSizeListVector fixed
+                ? fixed.getDataVector()
+                : ((BaseRepeatedValueVector) vector).getDataVector();
     this.elements = new ArrowColumnVector(child);
   }
 
   static boolean handles(FieldVector v) {
-    return v instanceof ListVector || v instanceof LargeListVector || v instanceof FixedSizeListVector;
+    return v instanceof ListVector
+        || v instanceof LargeListVector
+        || v instanceof FixedSizeListVector;
   }
 
   @Override
@@ -43,7 +47,9 @@ final class ArrowListColumn extends ColumnVector {
     }
     if (vector instanceof LargeListVector large) {
       long start = large.getElementStartIndex(rowId);
-      return new ColumnarArray(elements, Math.toIntExact(start),
+      return new ColumnarArray(
+          elements,
+          Math.toIntExact(start),
           Math.toIntExact(large.getElementEndIndex(rowId) - start));
     }
     ListVector list = (ListVector) vector;

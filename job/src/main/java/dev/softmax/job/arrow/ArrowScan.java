@@ -27,7 +27,8 @@ final class ArrowScan implements ScanBuilder, SupportsPushDownRequiredColumns, S
   private final SerializableConfiguration conf;
   private StructType required;
 
-  ArrowScan(ArrowTable table, StructType schema, long maxPartitionBytes, SerializableConfiguration conf) {
+  ArrowScan(
+      ArrowTable table, StructType schema, long maxPartitionBytes, SerializableConfiguration conf) {
     this.table = table;
     this.required = schema;
     this.maxPartitionBytes = maxPartitionBytes;
@@ -73,7 +74,9 @@ final class ArrowScan implements ScanBuilder, SupportsPushDownRequiredColumns, S
       for (int i = 0; i < layout.batchBytes().size(); i++) {
         long b = layout.batchBytes().get(i);
         if (!group.isEmpty() && bytes + b > maxPartitionBytes) {
-          splits.add(new Split(file, IpcFormat.FILE, group.stream().mapToInt(Integer::intValue).toArray()));
+          splits.add(
+              new Split(
+                  file, IpcFormat.FILE, group.stream().mapToInt(Integer::intValue).toArray()));
           group.clear();
           bytes = 0;
         }
@@ -81,7 +84,8 @@ final class ArrowScan implements ScanBuilder, SupportsPushDownRequiredColumns, S
         bytes += b;
       }
       if (!group.isEmpty()) {
-        splits.add(new Split(file, IpcFormat.FILE, group.stream().mapToInt(Integer::intValue).toArray()));
+        splits.add(
+            new Split(file, IpcFormat.FILE, group.stream().mapToInt(Integer::intValue).toArray()));
       }
     }
     return splits.toArray(InputPartition[]::new);
@@ -93,7 +97,8 @@ final class ArrowScan implements ScanBuilder, SupportsPushDownRequiredColumns, S
   }
 
   /** Opens a split on an executor. */
-  record ReaderFactory(StructType required, SerializableConfiguration conf) implements PartitionReaderFactory {
+  record ReaderFactory(StructType required, SerializableConfiguration conf)
+      implements PartitionReaderFactory {
     @Override
     public PartitionReader<InternalRow> createReader(InputPartition partition) {
       throw new UnsupportedOperationException("the arrow source reads columnar batches only");

@@ -18,32 +18,50 @@ final class ArrowSchemas {
   static StructType toSpark(Schema schema, Path file) {
     StructType spark = new StructType();
     for (Field f : schema.getFields()) {
-      spark = spark.add(new StructField(f.getName(), type(f, file), f.isNullable(),
-          org.apache.spark.sql.types.Metadata.empty()));
+      spark =
+          spark.add(
+              new StructField(
+                  f.getName(),
+                  type(f, file),
+                  f.isNullable(),
+                  org.apache.spark.sql.types.Metadata.empty()));
     }
     return spark;
   }
 
   private static DataType type(Field f, Path file) {
     ArrowType t = f.getType();
-    boolean listLike = t instanceof ArrowType.List || t instanceof ArrowType.LargeList
-        || t instanceof ArrowType.FixedSizeList;
-    if (listLike && f.getChildren().size() == 1
+    boolean listLike =
+        t instanceof ArrowType.List
+            || t instanceof ArrowType.LargeList
+            || t instanceof ArrowType.FixedSizeList;
+    if (listLike
+        && f.getChildren().size() == 1
         && f.getChildren().get(0).getType() instanceof ArrowType.FloatingPoint fp) {
-      DataType element = switch (fp.getPrecision()) {
-        case SINGLE -> DataTypes.FloatType;
-        case DOUBLE -> DataTypes.DoubleType;
-        case HALF -> throw new ArrowInputException(file, "column " + f.getName() + " holds half-precision floats;"
-            + " convert them to float32");
-      };
+      DataType element =
+          switch (fp.getPrecision()) {
+            case SINGLE -> DataTypes.FloatType;
+            case DOUBLE -> DataTypes.DoubleType;
+            case HALF ->
+                throw new ArrowInputException(
+                    file,
+                    "column "
+                        + f.getName()
+                        + " holds half-precision floats;"
+                        + " convert them to float32");
+          };
       return new ArrayType(element, f.getChildren().get(0).isNullable());
     }
     try {
       return ArrowUtils.fromArrowField(f);
     } catch (RuntimeException e) {
-      throw new ArrowInputException(file, "column " + f.getName() + " has Arrow type " + t
-          + ", which this reader does not support");
+      throw new ArrowInputException(
+          file,
+          "column "
+              + f.getName()
+              + " has Arrow type "
+              + t
+              + ", which this reader does not support");
     }
   }
-
 }

@@ -20,7 +20,10 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import org.apache.spark.util.SerializableConfiguration;
 
-/** A path of Arrow IPC data: a file, or a directory of them (hidden files and JSON sidecars skipped). */
+/**
+ * A path of Arrow IPC data: a file, or a directory of them (hidden files and JSON sidecars
+ * skipped).
+ */
 final class ArrowTable implements SupportsRead, SupportsWrite {
   private final SparkSession spark;
   private final Path path;
@@ -28,7 +31,8 @@ final class ArrowTable implements SupportsRead, SupportsWrite {
   private final StructType userSchema;
   private List<IpcLayout> layouts;
 
-  private ArrowTable(SparkSession spark, Path path, CaseInsensitiveStringMap options, StructType userSchema) {
+  private ArrowTable(
+      SparkSession spark, Path path, CaseInsensitiveStringMap options, StructType userSchema) {
     this.spark = spark;
     this.path = path;
     this.options = options;
@@ -38,7 +42,8 @@ final class ArrowTable implements SupportsRead, SupportsWrite {
   static ArrowTable of(SparkSession spark, CaseInsensitiveStringMap options, StructType schema) {
     String p = options.get("path");
     if (p == null) {
-      throw new IllegalArgumentException("the arrow data source needs a path: load(path) or save(path)");
+      throw new IllegalArgumentException(
+          "the arrow data source needs a path: load(path) or save(path)");
     }
     return new ArrowTable(spark, new Path(p), options, schema);
   }
@@ -55,7 +60,8 @@ final class ArrowTable implements SupportsRead, SupportsWrite {
       for (Path file : files(path, conf)) {
         IpcLayout layout = IpcLayout.of(file, conf);
         if (!found.isEmpty() && !found.get(0).schema().equals(layout.schema())) {
-          throw new ArrowInputException(file, "its schema differs from " + found.get(0).path() + "'s");
+          throw new ArrowInputException(
+              file, "its schema differs from " + found.get(0).path() + "'s");
         }
         found.add(layout);
       }
@@ -105,18 +111,22 @@ final class ArrowTable implements SupportsRead, SupportsWrite {
 
   @Override
   public StructType schema() {
-    return userSchema != null ? userSchema : ArrowSchemas.toSpark(layouts().get(0).schema(), layouts().get(0).path());
+    return userSchema != null
+        ? userSchema
+        : ArrowSchemas.toSpark(layouts().get(0).schema(), layouts().get(0).path());
   }
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.TRUNCATE);
+    return EnumSet.of(
+        TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.TRUNCATE);
   }
 
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap readOptions) {
-    long maxBytes = readOptions.getLong("maxPartitionBytes",
-        spark.sessionState().conf().filesMaxPartitionBytes());
+    long maxBytes =
+        readOptions.getLong(
+            "maxPartitionBytes", spark.sessionState().conf().filesMaxPartitionBytes());
     return new ArrowScan(this, schema(), maxBytes, new SerializableConfiguration(conf()));
   }
 

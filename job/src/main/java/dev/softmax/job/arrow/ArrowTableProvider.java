@@ -10,20 +10,19 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /**
- * Spark data source {@code arrow}: Arrow IPC files (Feather v2) and streams (Hugging Face
- * datasets' cache files), read as columnar batches of Arrow vectors and written as one IPC file
- * per task.
+ * Spark data source {@code arrow}: Arrow IPC files (Feather v2) and streams (Hugging Face datasets'
+ * cache files), read as columnar batches of Arrow vectors and written as one IPC file per task.
  *
  * <pre>{@code
  * spark.read().format("arrow").load("cache-0001.arrow")              // a file or a directory
  * df.write().format("arrow").mode("append").option("compression", "zstd").save("out/")
  * }</pre>
  *
- * <p>Read options: {@code maxPartitionBytes} (default spark.sql.files.maxPartitionBytes): IPC
- * files are split into input partitions of whole record batches up to that many bytes. Write
- * options: {@code compression} none (default, readable everywhere), lz4 or zstd;
- * {@code batchRows} rows per record batch (default 4096) and {@code batchBytes} bytes of rows per
- * record batch (default 16 MiB), whichever comes first.
+ * <p>Read options: {@code maxPartitionBytes} (default spark.sql.files.maxPartitionBytes): IPC files
+ * are split into input partitions of whole record batches up to that many bytes. Write options:
+ * {@code compression} none (default, readable everywhere), lz4 or zstd; {@code batchRows} rows per
+ * record batch (default 4096) and {@code batchBytes} bytes of rows per record batch (default 16
+ * MiB), whichever comes first.
  */
 public final class ArrowTableProvider implements TableProvider, DataSourceRegister {
   /**
@@ -31,7 +30,8 @@ public final class ArrowTableProvider implements TableProvider, DataSourceRegist
    * of a row (all columns) and the bytes of the largest record batch.
    */
   public static double[] sizes(SparkSession spark, String path) {
-    var layouts = ArrowTable.of(spark, new CaseInsensitiveStringMap(Map.of("path", path)), null).layouts();
+    var layouts =
+        ArrowTable.of(spark, new CaseInsensitiveStringMap(Map.of("path", path)), null).layouts();
     return new double[] {IpcLayout.bytesPerRow(layouts), IpcLayout.largestBatchBytes(layouts)};
   }
 
@@ -46,7 +46,8 @@ public final class ArrowTableProvider implements TableProvider, DataSourceRegist
   }
 
   @Override
-  public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
+  public Table getTable(
+      StructType schema, Transform[] partitioning, Map<String, String> properties) {
     return ArrowTable.of(SparkSession.active(), new CaseInsensitiveStringMap(properties), schema);
   }
 

@@ -36,14 +36,17 @@ import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Writing Arrow IPC files, one per task: each task attempt writes under {@code _temporary/JOB},
- * and only the attempts Spark commits are moved to {@code part-NNNNN-JOB.arrow} when the job
- * commits, so a retried or speculative task never leaves a duplicate and two appends never
- * collide. An overwrite (truncate) removes the data files that were there once the new ones are in
- * place. The commit and abort remove only this job's temporary files.
+ * Writing Arrow IPC files, one per task: each task attempt writes under {@code _temporary/JOB}, and
+ * only the attempts Spark commits are moved to {@code part-NNNNN-JOB.arrow} when the job commits,
+ * so a retried or speculative task never leaves a duplicate and two appends never collide. An
+ * overwrite (truncate) removes the data files that were there once the new ones are in place. The
+ * commit and abort remove only this job's temporary files.
  */
 final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
-  /** A record batch ends at this many bytes of rows (or batchRows rows), so wide rows make small batches. */
+  /**
+   * A record batch ends at this many bytes of rows (or batchRows rows), so wide rows make small
+   * batches.
+   */
   static final long DEFAULT_BATCH_BYTES = 16L << 20;
 
   private final Path path;
@@ -70,7 +73,9 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       case "none" -> CompressionUtil.CodecType.NO_COMPRESSION;
       case "lz4" -> CompressionUtil.CodecType.LZ4_FRAME;
       case "zstd" -> CompressionUtil.CodecType.ZSTD;
-      default -> throw new IllegalArgumentException("arrow compression must be none, lz4 or zstd, got " + name);
+      default ->
+          throw new IllegalArgumentException(
+              "arrow compression must be none, lz4 or zstd, got " + name);
     };
   }
 
@@ -109,7 +114,8 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       }
       for (WriterCommitMessage m : messages) {
         Written w = (Written) m;
-        Path target = new Path(path, String.format(Locale.ROOT, "part-%05d-%s.arrow", w.partition(), jobId));
+        Path target =
+            new Path(path, String.format(Locale.ROOT, "part-%05d-%s.arrow", w.partition(), jobId));
         if (!fs.rename(new Path(w.file()), target)) {
           throw new IOException("cannot move " + w.file() + " to " + target);
         }
@@ -145,12 +151,18 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
   record Written(int partition, String file) implements WriterCommitMessage {}
 
   /** Makes one writer per task attempt. */
-  record Factory(String dir, StructType schema, String compression, int batchRows, long batchBytes,
+  record Factory(
+      String dir,
+      StructType schema,
+      String compression,
+      int batchRows,
+      long batchBytes,
       SerializableConfiguration conf)
       implements DataWriterFactory {
     @Override
     public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
-      Path file = new Path(dir, String.format(Locale.ROOT, "part-%05d-%d.arrow", partitionId, taskId));
+      Path file =
+          new Path(dir, String.format(Locale.ROOT, "part-%05d-%d.arrow", partitionId, taskId));
       return new TaskWriter(partitionId, file, this);
     }
   }
@@ -177,8 +189,11 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
       this.file = file;
       this.batchRows = f.batchRows();
       this.batchBytes = f.batchBytes();
-      this.allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow writer " + file, 0, Long.MAX_VALUE);
-      this.root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(f.schema(), "UTC", true, false), allocator);
+      this.allocator =
+          ArrowUtils.rootAllocator().newChildAllocator("arrow writer " + file, 0, Long.MAX_VALUE);
+      this.root =
+          VectorSchemaRoot.create(
+              ArrowUtils.toArrowSchema(f.schema(), "UTC", true, false), allocator);
       this.rows = ArrowWriter.create(root);
       try {
         this.out = file.getFileSystem(conf).create(file, false);
@@ -188,11 +203,17 @@ final class ArrowWrite implements WriteBuilder, SupportsTruncate, BatchWrite {
         throw new UncheckedIOException("cannot create " + file, e);
       }
       CompressionUtil.CodecType codec = codec(f.compression());
-      this.writer = new ArrowFileWriter(root, null, Channels.newChannel(out), Map.of(), IpcOption.DEFAULT,
-          codec == CompressionUtil.CodecType.NO_COMPRESSION
-              ? NoCompressionCodec.Factory.INSTANCE
-              : CommonsCompressionFactory.INSTANCE,
-          codec);
+      this.writer =
+          new ArrowFileWriter(
+              root,
+              null,
+              Channels.newChannel(out),
+              Map.of(),
+              IpcOption.DEFAULT,
+              codec == CompressionUtil.CodecType.NO_COMPRESSION
+                  ? NoCompressionCodec.Factory.INSTANCE
+                  : CommonsCompressionFactory.INSTANCE,
+              codec);
     }
 
     @Override

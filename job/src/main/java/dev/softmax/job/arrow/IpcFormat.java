@@ -7,7 +7,9 @@ import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** What a file is, from its first bytes: an Arrow IPC file, an Arrow IPC stream, Parquet, or else. */
+/**
+ * What a file is, from its first bytes: an Arrow IPC file, an Arrow IPC stream, Parquet, or else.
+ */
 public enum IpcFormat {
   /** Arrow IPC file format (Feather v2): starts with "ARROW1"; splittable by record batch. */
   FILE,
@@ -23,7 +25,8 @@ public enum IpcFormat {
 
   /**
    * Whether a file in a dataset directory holds data: not hidden (. or _) and not a JSON sidecar,
-   * such as the dataset_info.json and state.json beside a Hugging Face save_to_disk directory's shards.
+   * such as the dataset_info.json and state.json beside a Hugging Face save_to_disk directory's
+   * shards.
    */
   public static boolean isDataFile(String name) {
     return !name.startsWith(".") && !name.startsWith("_") && !name.endsWith(".json");

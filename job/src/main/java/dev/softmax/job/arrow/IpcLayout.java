@@ -20,14 +20,19 @@ import org.apache.spark.sql.util.ArrowUtils;
 
 /**
  * The schema and record batches of one Arrow IPC file or stream, read on the driver without
- * decoding any data: the file format's footer, or the stream's message headers (bodies skipped).
- * A truncated or damaged file fails here, before any task runs.
+ * decoding any data: the file format's footer, or the stream's message headers (bodies skipped). A
+ * truncated or damaged file fails here, before any task runs.
  */
-record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchBytes, List<Long> batchRows) {
+record IpcLayout(
+    Path path, IpcFormat format, Schema schema, List<Long> batchBytes, List<Long> batchRows) {
 
   /** The body bytes of the largest record batch of {@code layouts}: what a reader holds at once. */
   static long largestBatchBytes(List<IpcLayout> layouts) {
-    return layouts.stream().flatMap(l -> l.batchBytes().stream()).mapToLong(Long::longValue).max().orElse(0);
+    return layouts.stream()
+        .flatMap(l -> l.batchBytes().stream())
+        .mapToLong(Long::longValue)
+        .max()
+        .orElse(0);
   }
 
   /** Body bytes per row over all the record batches of {@code layouts} (0 without rows). */
@@ -41,7 +46,6 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
     return rows == 0 ? 0 : (double) bytes / rows;
   }
 
-
   static IpcLayout of(Path path, Configuration conf) {
     IpcFormat format = IpcFormat.sniff(path, conf);
     try {
@@ -50,27 +54,38 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
       return switch (format) {
         case FILE -> ofFile(path, new HadoopChannel(fs.open(path), size));
         case STREAM -> ofStream(path, new HadoopChannel(fs.open(path), size), size);
-        default -> throw new ArrowInputException(path, "not an Arrow IPC file or stream (its first bytes"
-            + " are neither ARROW1 nor an IPC message)");
+        default ->
+            throw new ArrowInputException(
+                path,
+                "not an Arrow IPC file or stream (its first bytes"
+                    + " are neither ARROW1 nor an IPC message)");
       };
     } catch (IOException | RuntimeException e) {
       if (e instanceof ArrowInputException a) {
         throw a;
       }
-      throw new ArrowInputException(path, "not a complete Arrow IPC " + (format == IpcFormat.FILE ? "file" : "stream")
-          + " (truncated or damaged): " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      throw new ArrowInputException(
+          path,
+          "not a complete Arrow IPC "
+              + (format == IpcFormat.FILE ? "file" : "stream")
+              + " (truncated or damaged): "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
   }
 
   private static IpcLayout ofFile(Path path, HadoopChannel channel) throws IOException {
-    try (BufferAllocator allocator = ArrowUtils.rootAllocator().newChildAllocator("arrow footer " + path, 0, Long.MAX_VALUE);
+    try (BufferAllocator allocator =
+            ArrowUtils.rootAllocator()
+                .newChildAllocator("arrow footer " + path, 0, Long.MAX_VALUE);
         ArrowFileReader reader = new ArrowFileReader(new SeekableReadChannel(channel), allocator)) {
       Schema schema = reader.getVectorSchemaRoot().getSchema();
       List<Long> bytes = new ArrayList<>();
       List<Long> rows = new ArrayList<>();
       for (ArrowBlock block : reader.getRecordBlocks()) {
-        if (block.getOffset() + block.getMetadataLength() + block.getBodyLength() > channel.size()) {
-          throw new ArrowInputException(path, "record batch at byte " + block.getOffset() + " runs past the end of the file");
+        if (block.getOffset() + block.getMetadataLength() + block.getBodyLength()
+            > channel.size()) {
+          throw new ArrowInputException(
+              path, "record batch at byte " + block.getOffset() + " runs past the end of the file");
         }
         bytes.add(block.getBodyLength());
         // the batch's header only (its row count); the body is not read
@@ -90,7 +105,8 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
     return batch.length();
   }
 
-  private static IpcLayout ofStream(Path path, HadoopChannel channel, long size) throws IOException {
+  private static IpcLayout ofStream(Path path, HadoopChannel channel, long size)
+      throws IOException {
     try (channel) {
       ReadChannel in = new ReadChannel(channel);
       MessageMetadataResult first = MessageSerializer.readMessage(in);
@@ -104,7 +120,8 @@ record IpcLayout(Path path, IpcFormat format, Schema schema, List<Long> batchByt
       while ((m = MessageSerializer.readMessage(in)) != null) {
         long end = channel.position() + m.getMessageBodyLength();
         if (end > size) {
-          throw new ArrowInputException(path, "truncated: a message body runs past the end of the stream");
+          throw new ArrowInputException(
+              path, "truncated: a message body runs past the end of the stream");
         }
         channel.position(end);
         if (m.getMessage().headerType() == MessageHeader.RecordBatch) {

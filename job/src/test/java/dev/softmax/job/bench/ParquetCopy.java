@@ -9,8 +9,8 @@ import org.apache.spark.sql.types.StructField;
 
 /**
  * The identity copy that {@code scripts/bench.sh --processes} and {@code --threads} measure the job
- * against, as a process of its own launched the way the job is (spark-submit, the same conf):
- * reads a Parquet dataset partitioned by {@code part} and writes it unchanged with the job's writer
+ * against, as a process of its own launched the way the job is (spark-submit, the same conf): reads
+ * a Parquet dataset partitioned by {@code part} and writes it unchanged with the job's writer
  * settings (zstd, dictionary encoding off for one float list, as the job has it for the list it
  * computes), so the difference is what the job adds.
  *
@@ -25,7 +25,8 @@ public final class ParquetCopy {
     DataFrameWriter<Row> writer = rows.write().mode("overwrite").option("compression", "zstd");
     for (StructField field : rows.schema().fields()) {
       if (field.dataType() instanceof ArrayType) {
-        writer = writer.option("parquet.enable.dictionary#" + field.name() + ".list.element", "false");
+        writer =
+            writer.option("parquet.enable.dictionary#" + field.name() + ".list.element", "false");
         break;
       }
     }

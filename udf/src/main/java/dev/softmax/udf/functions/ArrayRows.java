@@ -43,7 +43,8 @@ final class ArrayRows {
    * throws {@link RowProblemException}. The row is checked on the copy the kernel reads, so it is
    * read out of Spark's array once.
    */
-  static ArrayData mapCheckedFloats(String function, ArrayData x, double t, RowKernels.OfFloat kernel) {
+  static ArrayData mapCheckedFloats(
+      String function, ArrayData x, double t, RowKernels.OfFloat kernel) {
     double temperature = temperature(function, t);
     requireGood(function, CheckFunction.shape(x));
     float[] in = x.toFloatArray();
@@ -54,7 +55,8 @@ final class ArrayRows {
   }
 
   /** {@link #mapCheckedFloats} on a double array. */
-  static ArrayData mapCheckedDoubles(String function, ArrayData x, double t, RowKernels.OfDouble kernel) {
+  static ArrayData mapCheckedDoubles(
+      String function, ArrayData x, double t, RowKernels.OfDouble kernel) {
     double temperature = temperature(function, t);
     requireGood(function, CheckFunction.shape(x));
     double[] in = x.toDoubleArray();
@@ -72,8 +74,7 @@ final class ArrayRows {
 
   /** Applies {@code kernel} to two float arrays; the kernel refuses two lengths. */
   static ArrayData mapFloatPairs(
-      String function, ArrayData a, ArrayData b, double t,
-      RowKernels.PairOfFloat kernel) {
+      String function, ArrayData a, ArrayData b, double t, RowKernels.PairOfFloat kernel) {
     double temperature = temperature(function, t);
     float[] x = floats(a);
     float[] y = floats(b);
@@ -91,8 +92,7 @@ final class ArrayRows {
 
   /** Applies {@code kernel} to two double arrays; the kernel refuses two lengths. */
   static ArrayData mapDoublePairs(
-      String function, ArrayData a, ArrayData b, double t,
-      RowKernels.PairOfDouble kernel) {
+      String function, ArrayData a, ArrayData b, double t, RowKernels.PairOfDouble kernel) {
     double temperature = temperature(function, t);
     double[] x = doubles(a);
     double[] y = doubles(b);

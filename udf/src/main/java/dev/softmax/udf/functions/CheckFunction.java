@@ -1,8 +1,8 @@
 package dev.softmax.udf.functions;
 
-import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.RowCheck;
 import dev.softmax.udf.RowProblem;
+import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.Maximum;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
@@ -14,8 +14,8 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Why a row cannot go through the softmax functions, or null when it can: {@code SELECT
- * nn.check_logits(logits)} and {@code nn.check_values(grad)}. Batch jobs use these to sort out
- * bad rows in the same pass that computes the good ones.
+ * nn.check_logits(logits)} and {@code nn.check_values(grad)}. Batch jobs use these to sort out bad
+ * rows in the same pass that computes the good ones.
  *
  * <p>{@code check_logits}: null array, empty array, null element, NaN or +inf, all entries -inf.
  * {@code check_values} (probabilities, gradients): null array, empty array, null element,
@@ -47,9 +47,14 @@ public final class CheckFunction implements UnboundFunction {
 
   @Override
   public String description() {
-    return SoftmaxCatalog.DEFAULT_NAME + "." + name + "(array) - null when the row is valid, else why not: "
-        + (logits ? RowCheck.LOGITS : RowCheck.VALUES).problems().stream().map(RowProblem::reason)
-            .collect(java.util.stream.Collectors.joining(", "))
+    return SoftmaxCatalog.DEFAULT_NAME
+        + "."
+        + name
+        + "(array) - null when the row is valid, else why not: "
+        + (logits ? RowCheck.LOGITS : RowCheck.VALUES)
+            .problems().stream()
+                .map(RowProblem::reason)
+                .collect(java.util.stream.Collectors.joining(", "))
         + "\n  array: array<float> or array<double>";
   }
 
@@ -81,8 +86,8 @@ public final class CheckFunction implements UnboundFunction {
 
   /**
    * NaN or +inf, or every entry -inf, told by the row's maximum (NaN when any element is NaN): one
-   * vectorized pass over a copy of the row, which costs less than reading Spark's array element
-   * by element.
+   * vectorized pass over a copy of the row, which costs less than reading Spark's array element by
+   * element.
    */
   static RowProblem logitsProblem(double max) {
     if (max != max || max == Double.POSITIVE_INFINITY) {
@@ -149,7 +154,8 @@ public final class CheckFunction implements UnboundFunction {
     // magic method used in codegen
     public static UTF8String invoke(ArrayData a) {
       RowProblem problem = shape(a);
-      return answer(problem != null ? problem : valuesProblem(Maximum.magnitude(a.toDoubleArray())));
+      return answer(
+          problem != null ? problem : valuesProblem(Maximum.magnitude(a.toDoubleArray())));
     }
   }
 }

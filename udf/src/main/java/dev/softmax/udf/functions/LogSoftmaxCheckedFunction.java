@@ -8,19 +8,25 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * {@code nn.log_softmax_checked(logits [, T])}: {@code nn.log_softmax} in the form that fails the query on a
- * bad row. On a row that {@code nn.check_logits} finds good it gives {@code nn.log_softmax}'s bits;
- * on any other row (a null array among them) it throws {@link dev.softmax.udf.RowProblemException},
- * which says why. A batch job that stops on its first bad row calls this instead of the check and
- * the function apart, so that each row is read out of Spark's array once.
+ * {@code nn.log_softmax_checked(logits [, T])}: {@code nn.log_softmax} in the form that fails the
+ * query on a bad row. On a row that {@code nn.check_logits} finds good it gives {@code
+ * nn.log_softmax}'s bits; on any other row (a null array among them) it throws {@link
+ * dev.softmax.udf.RowProblemException}, which says why. A batch job that stops on its first bad row
+ * calls this instead of the check and the function apart, so that each row is read out of Spark's
+ * array once.
  */
 public final class LogSoftmaxCheckedFunction extends LogitsFunction {
   static final String NAME = "log_softmax_checked";
   private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
 
   public LogSoftmaxCheckedFunction() {
-    super(NAME, "nn.log_softmax, but a row that nn.check_logits finds bad fails the query with why",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        "nn.log_softmax, but a row that nn.check_logits finds bad fails the query with why",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
@@ -50,7 +56,11 @@ public final class LogSoftmaxCheckedFunction extends LogitsFunction {
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 
@@ -63,7 +73,11 @@ public final class LogSoftmaxCheckedFunction extends LogitsFunction {
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 

@@ -7,14 +7,22 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 
-/** Row-wise log-softmax: {@code SELECT nn.log_softmax(logits)} or {@code nn.log_softmax(logits, 2.0)}. */
+/**
+ * Row-wise log-softmax: {@code SELECT nn.log_softmax(logits)} or {@code nn.log_softmax(logits,
+ * 2.0)}.
+ */
 public final class LogSoftmaxFunction extends LogitsFunction {
   static final String NAME = "log_softmax";
   private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
 
   public LogSoftmaxFunction() {
-    super(NAME, "the row-wise log-softmax z_j / T - log(sum_l exp(z_l / T)), computed stably",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        "the row-wise log-softmax z_j / T - log(sum_l exp(z_l / T)), computed stably",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
@@ -44,7 +52,11 @@ public final class LogSoftmaxFunction extends LogitsFunction {
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 
@@ -57,7 +69,11 @@ public final class LogSoftmaxFunction extends LogitsFunction {
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 

@@ -17,8 +17,11 @@ abstract class LogitsFunction implements UnboundFunction {
   private final Function<ArrayType, BoundFunction> floatsWithTemperature;
   private final Function<ArrayType, BoundFunction> doublesWithTemperature;
 
-  LogitsFunction(String name, String summary,
-      Function<ArrayType, BoundFunction> floats, Function<ArrayType, BoundFunction> doubles,
+  LogitsFunction(
+      String name,
+      String summary,
+      Function<ArrayType, BoundFunction> floats,
+      Function<ArrayType, BoundFunction> doubles,
       Function<ArrayType, BoundFunction> floatsWithTemperature,
       Function<ArrayType, BoundFunction> doublesWithTemperature) {
     this.name = name;
@@ -37,7 +40,10 @@ abstract class LogitsFunction implements UnboundFunction {
 
   @Override
   public String description() {
-    return usage + " - " + summary + "\n"
+    return usage
+        + " - "
+        + summary
+        + "\n"
         + "  logits: array<float> or array<double>; the result has the same element type\n"
         + "  temperature: T, a finite number > 0 (default 1)";
   }

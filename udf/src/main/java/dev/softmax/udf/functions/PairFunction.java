@@ -8,8 +8,8 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The unbound form of a backward function of {@code (first, grad [, temperature])}, where first
- * is probabilities, logits or log-probabilities: binds by element type, which both arrays share.
+ * The unbound form of a backward function of {@code (first, grad [, temperature])}, where first is
+ * probabilities, logits or log-probabilities: binds by element type, which both arrays share.
  */
 abstract class PairFunction implements UnboundFunction {
   /** Makes a bound function from the types of the first array and of grad. */
@@ -26,8 +26,15 @@ abstract class PairFunction implements UnboundFunction {
   private final Binder floatsWithTemperature;
   private final Binder doublesWithTemperature;
 
-  PairFunction(String name, String first, String summary, String firstMeaning,
-      Binder floats, Binder doubles, Binder floatsWithTemperature, Binder doublesWithTemperature) {
+  PairFunction(
+      String name,
+      String first,
+      String summary,
+      String firstMeaning,
+      Binder floats,
+      Binder doubles,
+      Binder floatsWithTemperature,
+      Binder doublesWithTemperature) {
     this.name = name;
     this.first = first;
     this.usage = SoftmaxCatalog.DEFAULT_NAME + "." + name + "(" + first + ", grad [, temperature])";
@@ -46,8 +53,15 @@ abstract class PairFunction implements UnboundFunction {
 
   @Override
   public String description() {
-    return usage + " - " + summary + "\n"
-        + "  " + first + ": " + firstMeaning + ", array<float> or array<double>\n"
+    return usage
+        + " - "
+        + summary
+        + "\n"
+        + "  "
+        + first
+        + ": "
+        + firstMeaning
+        + ", array<float> or array<double>\n"
         + "  grad: the upstream gradient, an array of the same element type and length\n"
         + "  temperature: T used in the forward pass, a finite number > 0 (default 1)";
   }

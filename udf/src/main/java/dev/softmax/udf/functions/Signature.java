@@ -27,21 +27,38 @@ final class Signature {
   static ArrayType floatingArray(String usage, StructType input, int index, String argument) {
     DataType type = input.fields()[index].dataType();
     if (type instanceof ArrayType array
-        && (array.elementType() instanceof FloatType || array.elementType() instanceof DoubleType)) {
+        && (array.elementType() instanceof FloatType
+            || array.elementType() instanceof DoubleType)) {
       return array;
     }
     throw new UnsupportedOperationException(
-        usage + ": " + argument + " must be array<float> or array<double>, got " + type.catalogString());
+        usage
+            + ": "
+            + argument
+            + " must be array<float> or array<double>, got "
+            + type.catalogString());
   }
 
   /** A second array argument, which must have the element type of the first. */
   static ArrayType sameElementType(
-      String usage, StructType input, int index, String argument, ArrayType first, String firstName) {
+      String usage,
+      StructType input,
+      int index,
+      String argument,
+      ArrayType first,
+      String firstName) {
     ArrayType array = floatingArray(usage, input, index, argument);
     if (!array.elementType().equals(first.elementType())) {
       throw new UnsupportedOperationException(
-          usage + ": " + firstName + " and " + argument + " must have the same element type, got "
-              + first.catalogString() + " and " + array.catalogString());
+          usage
+              + ": "
+              + firstName
+              + " and "
+              + argument
+              + " must have the same element type, got "
+              + first.catalogString()
+              + " and "
+              + array.catalogString());
     }
     return array;
   }

@@ -7,64 +7,97 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 
-/** The softmax backward from logits: {@code SELECT nn.softmax_backward_from_logits(logits, grad)}. */
+/**
+ * The softmax backward from logits: {@code SELECT nn.softmax_backward_from_logits(logits, grad)}.
+ */
 public final class SoftmaxBackwardFromLogitsFunction extends PairFunction {
   static final String NAME = "softmax_backward_from_logits";
   private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
   private static final String FIRST = "logits";
 
   public SoftmaxBackwardFromLogitsFunction() {
-    super(NAME, FIRST, "dL/dz = S * (g - <S, g>) / T with S = softmax(z / T) recomputed in double", "the logits z",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        FIRST,
+        "dL/dz = S * (g - <S, g>) / T with S = softmax(z / T) recomputed in double",
+        "the logits z",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
   public static final class OnFloats extends SoftmaxBoundFunction<ArrayData> {
     OnFloats(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1)),
+          Signature.resultOf(first),
+          first,
+          grad);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapFloatPairs(
+          FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
     }
   }
 
   /** On array&lt;double&gt;. */
   public static final class OnDoubles extends SoftmaxBoundFunction<ArrayData> {
     OnDoubles(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1)),
+          Signature.resultOf(first),
+          first,
+          grad);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapDoublePairs(
+          FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromLogits);
     }
   }
 
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
-          first, grad, DataTypes.DoubleType);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)),
+          Signature.resultOf(first),
+          first,
+          grad,
+          DataTypes.DoubleType);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapFloatPairs(
+          FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
     }
   }
 
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
-          first, grad, DataTypes.DoubleType);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)),
+          Signature.resultOf(first),
+          first,
+          grad,
+          DataTypes.DoubleType);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
+      return ArrayRows.mapDoublePairs(
+          FUNCTION, first, grad, temperature, SoftmaxBackward::fromLogits);
     }
   }
 }

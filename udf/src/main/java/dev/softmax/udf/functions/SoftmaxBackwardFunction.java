@@ -14,57 +14,88 @@ public final class SoftmaxBackwardFunction extends PairFunction {
   private static final String FIRST = "probs";
 
   public SoftmaxBackwardFunction() {
-    super(NAME, FIRST, "dL/dz = S * (g - <S, g>) / T, the vector-Jacobian product in O(L)", "S = softmax(z / T)",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        FIRST,
+        "dL/dz = S * (g - <S, g>) / T, the vector-Jacobian product in O(L)",
+        "S = softmax(z / T)",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
   public static final class OnFloats extends SoftmaxBoundFunction<ArrayData> {
     OnFloats(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1)),
+          Signature.resultOf(first),
+          first,
+          grad);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapFloatPairs(
+          FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
     }
   }
 
   /** On array&lt;double&gt;. */
   public static final class OnDoubles extends SoftmaxBoundFunction<ArrayData> {
     OnDoubles(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1)), Signature.resultOf(first), first, grad);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1)),
+          Signature.resultOf(first),
+          first,
+          grad);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad) {
-      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapDoublePairs(
+          FUNCTION, first, grad, Temperature.NONE, SoftmaxBackward::fromProbs);
     }
   }
 
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
-          first, grad, DataTypes.DoubleType);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)),
+          Signature.resultOf(first),
+          first,
+          grad,
+          DataTypes.DoubleType);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapFloatPairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapFloatPairs(
+          FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
     }
   }
 
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType first, ArrayType grad) {
-      super(NAME, row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)), Signature.resultOf(first),
-          first, grad, DataTypes.DoubleType);
+      super(
+          NAME,
+          row -> invoke(array(row, 0), array(row, 1), row.getDouble(2)),
+          Signature.resultOf(first),
+          first,
+          grad,
+          DataTypes.DoubleType);
     }
 
     // magic method used in codegen
     public static ArrayData invoke(ArrayData first, ArrayData grad, double temperature) {
-      return ArrayRows.mapDoublePairs(FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
+      return ArrayRows.mapDoublePairs(
+          FUNCTION, first, grad, temperature, SoftmaxBackward::fromProbs);
     }
   }
 }

@@ -11,10 +11,10 @@ import org.apache.spark.sql.types.DataType;
 
 /**
  * What every bound function of the catalog shares: its types, a readable canonical name, and
- * equality by that name (Spark's defaults are a random name and identity, which would make the
- * same call in one query run twice). Each concrete class declares its own static {@code invoke}
- * (Spark looks for it on the class itself) and hands this class a call of it on a row's arguments,
- * which {@link #produceResult} uses when Spark does not call {@code invoke} directly.
+ * equality by that name (Spark's defaults are a random name and identity, which would make the same
+ * call in one query run twice). Each concrete class declares its own static {@code invoke} (Spark
+ * looks for it on the class itself) and hands this class a call of it on a row's arguments, which
+ * {@link #produceResult} uses when Spark does not call {@code invoke} directly.
  */
 abstract class SoftmaxBoundFunction<R> implements ScalarFunction<R> {
   /** The static invoke, applied to the arguments in a row. */
@@ -67,14 +67,18 @@ abstract class SoftmaxBoundFunction<R> implements ScalarFunction<R> {
 
   @Override
   public String canonicalName() {
-    return SoftmaxCatalog.DEFAULT_NAME + "." + name + Arrays.stream(inputTypes)
-        .map(DataType::catalogString)
-        .collect(Collectors.joining(", ", "(", ")"));
+    return SoftmaxCatalog.DEFAULT_NAME
+        + "."
+        + name
+        + Arrays.stream(inputTypes)
+            .map(DataType::catalogString)
+            .collect(Collectors.joining(", ", "(", ")"));
   }
 
   @Override
   public boolean equals(Object o) {
-    return o != null && o.getClass() == getClass()
+    return o != null
+        && o.getClass() == getClass()
         && canonicalName().equals(((SoftmaxBoundFunction<?>) o).canonicalName());
   }
 

@@ -8,8 +8,8 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * {@code nn.softmax_checked(logits [, T])}: {@code nn.softmax} in the form that fails the query on a
- * bad row. On a row that {@code nn.check_logits} finds good it gives {@code nn.softmax}'s bits;
+ * {@code nn.softmax_checked(logits [, T])}: {@code nn.softmax} in the form that fails the query on
+ * a bad row. On a row that {@code nn.check_logits} finds good it gives {@code nn.softmax}'s bits;
  * on any other row (a null array among them) it throws {@link dev.softmax.udf.RowProblemException},
  * which says why. A batch job that stops on its first bad row calls this instead of the check and
  * the function apart, so that each row is read out of Spark's array once.
@@ -19,8 +19,13 @@ public final class SoftmaxCheckedFunction extends LogitsFunction {
   private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
 
   public SoftmaxCheckedFunction() {
-    super(NAME, "nn.softmax, but a row that nn.check_logits finds bad fails the query with why",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        "nn.softmax, but a row that nn.check_logits finds bad fails the query with why",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
@@ -50,7 +55,11 @@ public final class SoftmaxCheckedFunction extends LogitsFunction {
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 
@@ -63,7 +72,11 @@ public final class SoftmaxCheckedFunction extends LogitsFunction {
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 

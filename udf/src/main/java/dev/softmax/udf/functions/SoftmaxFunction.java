@@ -13,8 +13,13 @@ public final class SoftmaxFunction extends LogitsFunction {
   private static final String FUNCTION = SoftmaxCatalog.DEFAULT_NAME + "." + NAME;
 
   public SoftmaxFunction() {
-    super(NAME, "the row-wise softmax exp(z_j / T) / sum_l exp(z_l / T)",
-        OnFloats::new, OnDoubles::new, OnFloatsWithTemperature::new, OnDoublesWithTemperature::new);
+    super(
+        NAME,
+        "the row-wise softmax exp(z_j / T) / sum_l exp(z_l / T)",
+        OnFloats::new,
+        OnDoubles::new,
+        OnFloatsWithTemperature::new,
+        OnDoublesWithTemperature::new);
   }
 
   /** On array&lt;float&gt;. */
@@ -44,7 +49,11 @@ public final class SoftmaxFunction extends LogitsFunction {
   /** On array&lt;float&gt; with a temperature. */
   public static final class OnFloatsWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnFloatsWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 
@@ -57,7 +66,11 @@ public final class SoftmaxFunction extends LogitsFunction {
   /** On array&lt;double&gt; with a temperature. */
   public static final class OnDoublesWithTemperature extends SoftmaxBoundFunction<ArrayData> {
     OnDoublesWithTemperature(ArrayType logits) {
-      super(NAME, row -> invoke(array(row, 0), row.getDouble(1)), Signature.resultOf(logits), logits,
+      super(
+          NAME,
+          row -> invoke(array(row, 0), row.getDouble(1)),
+          Signature.resultOf(logits),
+          logits,
           DataTypes.DoubleType);
     }
 

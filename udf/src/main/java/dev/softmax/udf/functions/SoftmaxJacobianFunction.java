@@ -11,8 +11,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The explicit L x L softmax Jacobian {@code diag(S) - S S^T}: {@code SELECT
- * nn.softmax_jacobian(probs)}. For inspection and teaching; use {@code nn.softmax_backward} for
- * J^T g. Rows wider than {@link Jacobian#MAX_WIDTH} are an error.
+ * nn.softmax_jacobian(probs)}. For inspection and teaching; use {@code nn.softmax_backward} for J^T
+ * g. Rows wider than {@link Jacobian#MAX_WIDTH} are an error.
  */
 public final class SoftmaxJacobianFunction implements UnboundFunction {
   static final String NAME = "softmax_jacobian";
@@ -26,8 +26,11 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
 
   @Override
   public String description() {
-    return USAGE + " - the Jacobian J[i][j] = S_i * (delta_ij - S_j) as an array of L rows\n"
-        + "  probs: S, array<float> or array<double> of at most " + Jacobian.MAX_WIDTH + " elements";
+    return USAGE
+        + " - the Jacobian J[i][j] = S_i * (delta_ij - S_j) as an array of L rows\n"
+        + "  probs: S, array<float> or array<double> of at most "
+        + Jacobian.MAX_WIDTH
+        + " elements";
   }
 
   @Override

@@ -15,7 +15,10 @@ final class Dot {
     return acc[0] + acc[1];
   }
 
-  /** Adds {@code a * b} to the compensated dot product {@code acc = {sum, error}} (one step of {@link #compensated}). */
+  /**
+   * Adds {@code a * b} to the compensated dot product {@code acc = {sum, error}} (one step of
+   * {@link #compensated}).
+   */
   static void add(double[] acc, double a, double b) {
     double p = a * b;
     double pError = Math.fma(a, b, -p);

@@ -11,24 +11,24 @@ import java.util.Arrays;
  * sums: 2 here, one per lane in the vector kernels):
  *
  * <ul>
- *   <li>{@code z_j - m} of two floats is exact in double when their exponents are within 29 of
- *       each other, and within u of itself otherwise; dividing by T adds one rounding. So {@code
- *       x_j} is within 2u|x_j| of {@code (z_j - m) / T}, and {@code exp(x_j)} within (2|x_j| + 4)u
- *       of its exact value, relatively ({@link Exp}, which these kernels use, is within 3u; the
- *       vector kernels' exp within 1u). A probability that does not underflow a float has |x_j| <=
- *       104 + ln n.
- *   <li>A sum of n non-negative terms in k plain partial sums is within (n/k + k)u of the exact sum;
- *       a dot product of float rows likewise within (n/k + k)u of the sum of |s_j g_j| (the
+ *   <li>{@code z_j - m} of two floats is exact in double when their exponents are within 29 of each
+ *       other, and within u of itself otherwise; dividing by T adds one rounding. So {@code x_j} is
+ *       within 2u|x_j| of {@code (z_j - m) / T}, and {@code exp(x_j)} within (2|x_j| + 4)u of its
+ *       exact value, relatively ({@link Exp}, which these kernels use, is within 3u; the vector
+ *       kernels' exp within 1u). A probability that does not underflow a float has |x_j| <= 104 +
+ *       ln n.
+ *   <li>A sum of n non-negative terms in k plain partial sums is within (n/k + k)u of the exact
+ *       sum; a dot product of float rows likewise within (n/k + k)u of the sum of |s_j g_j| (the
  *       product of two floats is exact in double).
  *   <li>The final division, subtraction and products add a few u.
  * </ul>
  *
  * So before its one rounding to float every result is within (n/k + 252)u of the exact value
- * (forward) or of the scale it is measured on (log-softmax, backward). For n < 2^26 k that is
- * below a quarter of a float ulp (at least 2^-25 relative): the result is within half a float ulp
- * plus that, within one float ulp. {@code FloatRowsTest} checks these bounds against the
- * double-double reference, for both the scalar and the vector kernels. Computing in float arithmetic
- * instead gave errors of up to 47 float ulp.
+ * (forward) or of the scale it is measured on (log-softmax, backward). For n < 2^26 k that is below
+ * a quarter of a float ulp (at least 2^-25 relative): the result is within half a float ulp plus
+ * that, within one float ulp. {@code FloatRowsTest} checks these bounds against the double-double
+ * reference, for both the scalar and the vector kernels. Computing in float arithmetic instead gave
+ * errors of up to 47 float ulp.
  */
 final class FloatKernels {
   private FloatKernels() {}
@@ -60,8 +60,8 @@ final class FloatKernels {
   }
 
   /**
-   * log_softmax(z / t) of a float row: x_j - log1p(the sum of every term but the maximum's own),
-   * so the log keeps the other terms' precision when they are tiny.
+   * log_softmax(z / t) of a float row: x_j - log1p(the sum of every term but the maximum's own), so
+   * the log keeps the other terms' precision when they are tiny.
    */
   static void logForward(float[] z, double t, float[] out) {
     int n = z.length;
@@ -155,7 +155,10 @@ final class FloatKernels {
     narrow(w, 1 / sum / t, out);
   }
 
-  /** The log-softmax backward, {@code (g - exp(y) * sum(g)) / t}, from float log-probabilities and gradient. */
+  /**
+   * The log-softmax backward, {@code (g - exp(y) * sum(g)) / t}, from float log-probabilities and
+   * gradient.
+   */
   static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
     int n = y.length;
     double[] w = Scratch.doubles(2 * n);
@@ -225,11 +228,12 @@ final class FloatKernels {
 
   /**
    * The largest element of a float row, its NaNs skipped: -inf when it has no other. A NaN is not
-   * lost: its term (exp of NaN) is NaN, so is the sum of the terms, and every result of the forward,
-   * the log-softmax and the backward from logits is computed from that sum, so the whole row comes
-   * out NaN, as the contract says. One comparison per element cost 0.45 ns at L = 256 where {@code
-   * Math.max} on the widened row, whose NaN rule is a chain of blends, cost 0.85 (a scratch loop,
-   * the median of 25 in-process rounds, 2026-11-29; the scalar forward's whole budget is 5).
+   * lost: its term (exp of NaN) is NaN, so is the sum of the terms, and every result of the
+   * forward, the log-softmax and the backward from logits is computed from that sum, so the whole
+   * row comes out NaN, as the contract says. One comparison per element cost 0.45 ns at L = 256
+   * where {@code Math.max} on the widened row, whose NaN rule is a chain of blends, cost 0.85 (a
+   * scratch loop, the median of 25 in-process rounds, 2026-11-29; the scalar forward's whole budget
+   * is 5).
    */
   private static double largest(float[] z) {
     float max = Float.NEGATIVE_INFINITY;
@@ -241,7 +245,10 @@ final class FloatKernels {
     return max;
   }
 
-  /** The first index of {@code m} in {@code x}: the maximum whose own term (exactly 1) log1p leaves out. */
+  /**
+   * The first index of {@code m} in {@code x}: the maximum whose own term (exactly 1) log1p leaves
+   * out.
+   */
   private static int firstIndexOf(double[] x, double m) {
     int j = 0;
     while (x[j] != m) {

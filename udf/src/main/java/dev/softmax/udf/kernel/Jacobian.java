@@ -3,9 +3,9 @@ package dev.softmax.udf.kernel;
 /**
  * The explicit softmax Jacobian {@code J = diag(S) - S S^T}, an L x L matrix per row.
  *
- * <p>A reference and a teaching aid: it costs O(L^2) time and memory, where {@link
- * SoftmaxBackward} computes the same {@code J^T g} in O(L). Rows wider than {@link #MAX_WIDTH} are
- * refused rather than risking an out-of-memory error.
+ * <p>A reference and a teaching aid: it costs O(L^2) time and memory, where {@link SoftmaxBackward}
+ * computes the same {@code J^T g} in O(L). Rows wider than {@link #MAX_WIDTH} are refused rather
+ * than risking an out-of-memory error.
  */
 public final class Jacobian {
   /** The widest row whose Jacobian is built: 4096 x 4096 doubles is 128 MiB. */

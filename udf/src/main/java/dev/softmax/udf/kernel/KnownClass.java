@@ -14,8 +14,8 @@ import jdk.incubator.vector.FloatVector;
  * which tiered compilation picks when C2's queue is long, keeps none), C2 calls the method out of
  * line, where the operator is not a constant, the intrinsic fails and every vector is an object.
  * That is the explanation that fits what was measured on a 2-core Xeon with JDK 17 (JMH, forks of
- * {@code KernelBenchmark.forwardFloat}): with two running maxima as receivers, 10 of 14 forks at L =
- * 4,096 ran at 4.4-5.1 ns per element instead of 1.2-1.9 (C2 never compiled the maximum's loop,
+ * {@code KernelBenchmark.forwardFloat}): with two running maxima as receivers, 10 of 14 forks at L
+ * = 4,096 ran at 4.4-5.1 ns per element instead of 1.2-1.9 (C2 never compiled the maximum's loop,
  * PrintCompilation showed), with {@code -XX:InlineSmallCode=10000} or {@code -XX:MaxInlineLevel=30}
  * 4 of 8, without tiered compilation none of 8, and with the maxima as arguments none of 8. The
  * kernels as they were before, one running maximum as the receiver, did it in 1 fork of 6 and 1 of

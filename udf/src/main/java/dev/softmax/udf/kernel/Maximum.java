@@ -2,8 +2,8 @@ package dev.softmax.udf.kernel;
 
 /**
  * The largest element, or the largest magnitude, of a row: what the row checks need, in one pass
- * that cannot miss a NaN ({@code Math.max} semantics: NaN when any element is NaN). With the
- * {@link Kernels#VECTOR vector kernel} when the JDK's Vector API is there.
+ * that cannot miss a NaN ({@code Math.max} semantics: NaN when any element is NaN). With the {@link
+ * Kernels#VECTOR vector kernel} when the JDK's Vector API is there.
  */
 public final class Maximum {
   private Maximum() {}
@@ -18,12 +18,16 @@ public final class Maximum {
     return Kernels.VECTOR ? VectorMaximum.of(z) : scalarOf(z);
   }
 
-  /** The largest |z_j|: NaN when any element is NaN, +inf when one is infinite, 0 for an empty row. */
+  /**
+   * The largest |z_j|: NaN when any element is NaN, +inf when one is infinite, 0 for an empty row.
+   */
   public static double magnitude(float[] z) {
     return Kernels.VECTOR ? VectorMaximum.magnitude(z) : scalarMagnitude(z);
   }
 
-  /** The largest |z_j|: NaN when any element is NaN, +inf when one is infinite, 0 for an empty row. */
+  /**
+   * The largest |z_j|: NaN when any element is NaN, +inf when one is infinite, 0 for an empty row.
+   */
   public static double magnitude(double[] z) {
     return Kernels.VECTOR ? VectorMaximum.magnitude(z) : scalarMagnitude(z);
   }

@@ -8,9 +8,9 @@ package dev.softmax.udf.kernel;
  * only -inf is a NaN row. The maximum is subtracted first, so logits up to +-1e308 do not overflow.
  *
  * <p>Accuracy: {@code z_j - max} is carried as an unevaluated sum of two doubles (and so is its
- * quotient by T), the denominator is summed with compensation, and float rows are widened to
- * double and rounded once at the end. Double results are within a few ulp; float results are
- * within one float ulp of the exact value.
+ * quotient by T), the denominator is summed with compensation, and float rows are widened to double
+ * and rounded once at the end. Double results are within a few ulp; float results are within one
+ * float ulp of the exact value.
  */
 public final class Softmax {
   private Softmax() {}
@@ -39,7 +39,9 @@ public final class Softmax {
     }
   }
 
-  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
+  /**
+   * Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once.
+   */
   public static void forward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
@@ -76,7 +78,9 @@ public final class Softmax {
     }
   }
 
-  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
+  /**
+   * Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once.
+   */
   public static void logForward(float[] z, double t, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
     Temperature.check(t);
@@ -88,8 +92,8 @@ public final class Softmax {
   }
 
   /**
-   * Checks the lengths and the temperature, then returns the index of the row's maximum, or -1
-   * when {@code out} is already final: an empty row, or a row with no valid softmax (set to NaN).
+   * Checks the lengths and the temperature, then returns the index of the row's maximum, or -1 when
+   * {@code out} is already final: an empty row, or a row with no valid softmax (set to NaN).
    */
   static int start(double[] z, double t, double[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);

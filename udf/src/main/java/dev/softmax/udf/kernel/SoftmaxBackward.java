@@ -5,10 +5,10 @@ import java.util.Arrays;
 /**
  * The softmax backward pass as a vector-Jacobian product, in O(L) time and memory.
  *
- * <p>With {@code J = diag(S) - S S^T} (symmetric), {@code dL/dz = J^T g = S * (g - <S, g>)}; with
- * a temperature T the chain rule adds a factor 1/T. No L x L matrix is formed ({@link Jacobian}
- * does that, as a reference). A row whose {@code <S, g>} is not finite (NaN or infinite inputs)
- * gives a NaN row. Float rows are computed in plain double arithmetic and rounded once ({@link
+ * <p>With {@code J = diag(S) - S S^T} (symmetric), {@code dL/dz = J^T g = S * (g - <S, g>)}; with a
+ * temperature T the chain rule adds a factor 1/T. No L x L matrix is formed ({@link Jacobian} does
+ * that, as a reference). A row whose {@code <S, g>} is not finite (NaN or infinite inputs) gives a
+ * NaN row. Float rows are computed in plain double arithmetic and rounded once ({@link
  * FloatKernels} says why that is enough).
  */
 public final class SoftmaxBackward {
@@ -39,7 +39,9 @@ public final class SoftmaxBackward {
     }
   }
 
-  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
+  /**
+   * Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once.
+   */
   public static void fromProbs(float[] s, float[] g, double t, float[] out) {
     Rows.sameLength("probs", s.length, "grad", g.length);
     Rows.sameLength("probs", s.length, "output", out.length);
@@ -63,7 +65,10 @@ public final class SoftmaxBackward {
     }
   }
 
-  /** Float rows: S kept in double, in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
+  /**
+   * Float rows: S kept in double, in plain double arithmetic ({@link FloatKernels} says why),
+   * rounded once.
+   */
   public static void fromLogits(float[] z, float[] g, double t, float[] out) {
     Rows.sameLength("logits", z.length, "grad", g.length);
     Rows.sameLength("logits", z.length, "output", out.length);
@@ -110,7 +115,9 @@ public final class SoftmaxBackward {
     }
   }
 
-  /** Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once. */
+  /**
+   * Float rows: computed in plain double arithmetic ({@link FloatKernels} says why), rounded once.
+   */
   public static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
     Rows.sameLength("log_probs", y.length, "grad", g.length);
     Rows.sameLength("log_probs", y.length, "output", out.length);

@@ -8,9 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * The backward passes (from probabilities, from logits, from log-probabilities) with the JDK Vector
  * API in double lanes. Double rows: the same arithmetic as the scalar kernels of {@link
  * SoftmaxBackward} (the compensated dot product or sum of {@link Dot}, one accumulator per lane,
- * the lanes then summed with the same compensation). Float rows: plain double arithmetic, as
- * {@link FloatKernels} derives, read and written as floats without copies. Only loaded when {@link
- * Kernels#VECTOR} is true. Running sums are arguments, never receivers ({@link KnownClass} says why).
+ * the lanes then summed with the same compensation). Float rows: plain double arithmetic, as {@link
+ * FloatKernels} derives, read and written as floats without copies. Only loaded when {@link
+ * Kernels#VECTOR} is true. Running sums are arguments, never receivers ({@link KnownClass} says
+ * why).
  */
 final class VectorBackward {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
@@ -18,8 +19,8 @@ final class VectorBackward {
   private VectorBackward() {}
 
   /**
-   * {@code out = S * (g - <S, g>) / t}; a NaN row when {@code <S, g>} is not finite. The row's length
-   * is {@code g}'s: {@code s} may be longer (a {@link Scratch} buffer).
+   * {@code out = S * (g - <S, g>) / t}; a NaN row when {@code <S, g>} is not finite. The row's
+   * length is {@code g}'s: {@code s} may be longer (a {@link Scratch} buffer).
    */
   static void fromProbs(double[] s, double[] g, double t, double[] out) {
     int n = g.length;
@@ -49,7 +50,8 @@ final class VectorBackward {
     }
     DoubleVector d = DoubleVector.broadcast(LANES, dot);
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = DoubleVector.fromArray(LANES, s, i).mul(DoubleVector.fromArray(LANES, g, i).sub(d));
+      DoubleVector v =
+          DoubleVector.fromArray(LANES, s, i).mul(DoubleVector.fromArray(LANES, g, i).sub(d));
       (t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {
@@ -58,7 +60,9 @@ final class VectorBackward {
     }
   }
 
-  /** Double rows from logits: S in this thread's {@link Scratch} buffer, then {@link #fromProbs}. */
+  /**
+   * Double rows from logits: S in this thread's {@link Scratch} buffer, then {@link #fromProbs}.
+   */
   static void fromLogits(double[] z, double[] g, double t, double[] out) {
     double[] s = Scratch.doubles(z.length);
     if (VectorSoftmax.forwardInto(z, t, s)) {
@@ -115,7 +119,8 @@ final class VectorBackward {
     DoubleVector weighted = sum;
     int i = 0;
     for (; i < bound; i += LANES.length()) {
-      DoubleVector ei = VectorSoftmax.shifted(VectorSoftmax.widen(z, i), m, t).lanewise(VectorOperators.EXP);
+      DoubleVector ei =
+          VectorSoftmax.shifted(VectorSoftmax.widen(z, i), m, t).lanewise(VectorOperators.EXP);
       ei.intoArray(e, i);
       sum = ei.add(sum);
       weighted = ei.fma(VectorSoftmax.widen(g, i), weighted);
@@ -135,7 +140,8 @@ final class VectorBackward {
     }
     double scale = 1 / total;
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = DoubleVector.fromArray(LANES, e, i).mul(scale).mul(VectorSoftmax.widen(g, i).sub(dot));
+      DoubleVector v =
+          DoubleVector.fromArray(LANES, e, i).mul(scale).mul(VectorSoftmax.widen(g, i).sub(dot));
       VectorSoftmax.narrow(t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {
@@ -172,8 +178,9 @@ final class VectorBackward {
       return;
     }
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = DoubleVector.fromArray(LANES, g, i)
-          .sub(DoubleVector.fromArray(LANES, y, i).lanewise(VectorOperators.EXP).mul(total));
+      DoubleVector v =
+          DoubleVector.fromArray(LANES, g, i)
+              .sub(DoubleVector.fromArray(LANES, y, i).lanewise(VectorOperators.EXP).mul(total));
       (t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {
@@ -182,7 +189,9 @@ final class VectorBackward {
     }
   }
 
-  /** The log-softmax backward on float rows, in plain double arithmetic (see {@link FloatKernels}). */
+  /**
+   * The log-softmax backward on float rows, in plain double arithmetic (see {@link FloatKernels}).
+   */
   static void fromLogProbs(float[] y, float[] g, double t, float[] out) {
     int n = y.length;
     int bound = LANES.loopBound(n);
@@ -200,8 +209,9 @@ final class VectorBackward {
       return;
     }
     for (i = 0; i < bound; i += LANES.length()) {
-      DoubleVector v = VectorSoftmax.widen(g, i)
-          .sub(VectorSoftmax.widen(y, i).lanewise(VectorOperators.EXP).mul(total));
+      DoubleVector v =
+          VectorSoftmax.widen(g, i)
+              .sub(VectorSoftmax.widen(y, i).lanewise(VectorOperators.EXP).mul(total));
       VectorSoftmax.narrow(t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {

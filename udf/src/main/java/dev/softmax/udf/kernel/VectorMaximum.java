@@ -40,15 +40,21 @@ final class VectorMaximum {
     for (; j < bound; j += step) {
       m0 = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.MAX, m0);
     }
-    float max = KnownClass.of(m0).lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2)
-        .lanewise(VectorOperators.MAX, m3).reduceLanes(VectorOperators.MAX);
+    float max =
+        KnownClass.of(m0)
+            .lanewise(VectorOperators.MAX, m1)
+            .lanewise(VectorOperators.MAX, m2)
+            .lanewise(VectorOperators.MAX, m3)
+            .reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }
     return max;
   }
 
-  /** The maximum of a double row, -inf for an empty one: as for a float row, four running maxima. */
+  /**
+   * The maximum of a double row, -inf for an empty one: as for a float row, four running maxima.
+   */
   static double of(double[] z) {
     int step = DOUBLES.length();
     int bound = DOUBLES.loopBound(z.length);
@@ -67,8 +73,12 @@ final class VectorMaximum {
     for (; j < bound; j += step) {
       m0 = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.MAX, m0);
     }
-    double max = KnownClass.of(m0).lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2)
-        .lanewise(VectorOperators.MAX, m3).reduceLanes(VectorOperators.MAX);
+    double max =
+        KnownClass.of(m0)
+            .lanewise(VectorOperators.MAX, m1)
+            .lanewise(VectorOperators.MAX, m2)
+            .lanewise(VectorOperators.MAX, m3)
+            .reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
       max = Math.max(max, z[j]);
     }
@@ -81,7 +91,10 @@ final class VectorMaximum {
     FloatVector m = FloatVector.zero(FLOATS);
     int j = 0;
     for (; j < bound; j += FLOATS.length()) {
-      m = FloatVector.fromArray(FLOATS, z, j).lanewise(VectorOperators.ABS).lanewise(VectorOperators.MAX, m);
+      m =
+          FloatVector.fromArray(FLOATS, z, j)
+              .lanewise(VectorOperators.ABS)
+              .lanewise(VectorOperators.MAX, m);
     }
     float max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {
@@ -96,7 +109,10 @@ final class VectorMaximum {
     DoubleVector m = DoubleVector.zero(DOUBLES);
     int j = 0;
     for (; j < bound; j += DOUBLES.length()) {
-      m = DoubleVector.fromArray(DOUBLES, z, j).lanewise(VectorOperators.ABS).lanewise(VectorOperators.MAX, m);
+      m =
+          DoubleVector.fromArray(DOUBLES, z, j)
+              .lanewise(VectorOperators.ABS)
+              .lanewise(VectorOperators.MAX, m);
     }
     double max = KnownClass.of(m).reduceLanes(VectorOperators.MAX);
     for (; j < z.length; j++) {

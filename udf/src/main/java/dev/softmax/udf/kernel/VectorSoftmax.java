@@ -9,14 +9,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax and log-softmax with the JDK Vector API in double lanes. Double rows: the same arithmetic
- * as the scalar kernels of {@link Softmax} (z - max carried as a double-double, exp corrected by its
- * low part, a compensated sum), lane by lane; its exp (SVML on x86) is within about 0.7 ulp, so
+ * as the scalar kernels of {@link Softmax} (z - max carried as a double-double, exp corrected by
+ * its low part, a compensated sum), lane by lane; its exp (SVML on x86) is within about 0.7 ulp, so
  * results meet the same accuracy contract. Float rows: plain double arithmetic, as {@link
  * FloatKernels} derives. Running sums are arguments, never receivers ({@link KnownClass} says why).
  * Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorSoftmax {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
+
   /** Floats in as many lanes as LANES has doubles: they widen into one double vector. */
   private static final VectorSpecies<Float> HALF =
       VectorSpecies.of(float.class, VectorShape.forBitSize(LANES.vectorBitSize() / 2));
@@ -65,7 +66,9 @@ final class VectorSoftmax {
     for (; j < z.length; j++) {
       out[j] = term(z[j], m, t);
     }
-    DoubleVector total = DoubleVector.broadcast(LANES, total(KnownClass.of(sum), KnownClass.of(carry), out, bound, z.length));
+    DoubleVector total =
+        DoubleVector.broadcast(
+            LANES, total(KnownClass.of(sum), KnownClass.of(carry), out, bound, z.length));
     for (j = 0; j < bound; j += LANES.length()) {
       DoubleVector.fromArray(LANES, out, j).div(total).intoArray(out, j);
     }
@@ -78,8 +81,8 @@ final class VectorSoftmax {
   /**
    * Float rows, in plain double arithmetic (see {@link FloatKernels} for why that keeps the float
    * contract): read as floats and widened lane by lane, rounded to float once at the end. Checked
-   * arguments: {@link Softmax#forward(float[], double, float[])} checks them, as {@link SoftmaxBackward}
-   * does for {@link VectorBackward} and {@link FloatKernels}.
+   * arguments: {@link Softmax#forward(float[], double, float[])} checks them, as {@link
+   * SoftmaxBackward} does for {@link VectorBackward} and {@link FloatKernels}.
    */
   static void forward(float[] z, double t, float[] out) {
     double m = VectorMaximum.of(z);
@@ -149,7 +152,8 @@ final class VectorSoftmax {
     int bound = LANES.loopBound(z.length);
     int j = 0;
     for (; j < bound; j += LANES.length()) {
-      DoubleVector y = withoutLane(term(DoubleVector.fromArray(LANES, z, j), m, t), arg - j).sub(carry);
+      DoubleVector y =
+          withoutLane(term(DoubleVector.fromArray(LANES, z, j), m, t), arg - j).sub(carry);
       DoubleVector s = y.add(sum);
       carry = s.sub(sum).sub(y);
       sum = s;
@@ -163,7 +167,10 @@ final class VectorSoftmax {
     return acc[0] - acc[1];
   }
 
-  /** (z - m) / t - logSum for every element, with the low part of (z - m) / t (see {@link #sumOfOthers}). */
+  /**
+   * (z - m) / t - logSum for every element, with the low part of (z - m) / t (see {@link
+   * #sumOfOthers}).
+   */
   private static void logOutputs(double[] z, double m, double t, double logSum, double[] out) {
     int bound = LANES.loopBound(z.length);
     int j = 0;
@@ -188,7 +195,10 @@ final class VectorSoftmax {
     }
   }
 
-  /** Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once. Checked arguments. */
+  /**
+   * Float rows, in plain double arithmetic (see {@link FloatKernels}), rounded to float once.
+   * Checked arguments.
+   */
   static void logForward(float[] z, double t, float[] out) {
     double m = VectorMaximum.of(z);
     if (FloatKernels.invalid(m, z.length, out)) {
@@ -230,7 +240,8 @@ final class VectorSoftmax {
   }
 
   static DoubleVector widen(float[] z, int j) {
-    return (DoubleVector) FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
+    return (DoubleVector)
+        FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
   }
 
   /** The lanes' compensated sums, added into one compensated sum {sum, carry}. */
@@ -243,7 +254,10 @@ final class VectorSoftmax {
     return acc;
   }
 
-  /** The first index of {@code m} in {@code z}: the maximum whose own term (exactly 1) log1p leaves out. */
+  /**
+   * The first index of {@code m} in {@code z}: the maximum whose own term (exactly 1) log1p leaves
+   * out.
+   */
   private static int firstIndexOf(double[] z, double m) {
     int bound = LANES.loopBound(z.length);
     for (int j = 0; j < bound; j += LANES.length()) {
@@ -259,7 +273,10 @@ final class VectorSoftmax {
     return j;
   }
 
-  /** The same for float rows, a vector of lanes at a time (a scalar scan cost 0.5 ns per element at L = 256). */
+  /**
+   * The same for float rows, a vector of lanes at a time (a scalar scan cost 0.5 ns per element at
+   * L = 256).
+   */
   private static int firstIndexOf(float[] z, float m) {
     int bound = WIDE.loopBound(z.length);
     for (int j = 0; j < bound; j += WIDE.length()) {
@@ -275,17 +292,21 @@ final class VectorSoftmax {
     return j;
   }
 
-
   /**
    * {@code v} with lane {@code lane} set to 0 when it is a lane of this vector: the maximum's term,
    * left out of the sum so that log1p of the others keeps their full precision (the sum with the 1
    * in it would carry them to only about an ulp of 1).
    */
   static DoubleVector withoutLane(DoubleVector v, int lane) {
-    return lane >= 0 && lane < LANES.length() ? v.blend(0.0, VectorMask.fromLong(LANES, 1L << lane)) : v;
+    return lane >= 0 && lane < LANES.length()
+        ? v.blend(0.0, VectorMask.fromLong(LANES, 1L << lane))
+        : v;
   }
 
-  /** (z - m) / t - logSum for one element (the tail of a row), as {@link #logOutputs} computes it in lanes. */
+  /**
+   * (z - m) / t - logSum for one element (the tail of a row), as {@link #logOutputs} computes it in
+   * lanes.
+   */
   private static double shiftedMinus(double z, double m, double t, double logSum) {
     double d = z - m;
     double x = t == Temperature.NONE ? d : d / t;

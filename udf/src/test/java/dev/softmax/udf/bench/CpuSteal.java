@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The share of this machine's CPU time that the hypervisor gave to other guests ("steal", the eighth
- * figure of /proc/stat's cpu line) over a stretch of time: a witness to how busy a shared host was
- * while a benchmark ran, which the load average inside the guest does not show. Linux only; NaN
- * elsewhere.
+ * The share of this machine's CPU time that the hypervisor gave to other guests ("steal", the
+ * eighth figure of /proc/stat's cpu line) over a stretch of time: a witness to how busy a shared
+ * host was while a benchmark ran, which the load average inside the guest does not show. Linux
+ * only; NaN elsewhere.
  */
 final class CpuSteal {
   private static final Path STAT = Path.of("/proc/stat");

@@ -17,9 +17,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * prints ns per element as two Markdown tables: in each cell the median of the measured iterations,
  * which a burst of other work on a shared machine moves less than the mean JMH reports, and in
  * brackets the fastest iteration, the least disturbed by it (other work only ever adds time), with
- * the share of CPU time the host took for other guests meanwhile ({@link CpuSteal}).
- * {@code KernelBench quick|full}: quick is one fork of 7 short iterations (about three minutes),
- * full two forks of 5 iterations of 1 s (about twenty-five minutes).
+ * the share of CPU time the host took for other guests meanwhile ({@link CpuSteal}). {@code
+ * KernelBench quick|full}: quick is one fork of 7 short iterations (about three minutes), full two
+ * forks of 5 iterations of 1 s (about twenty-five minutes).
  */
 public final class KernelBench {
   private KernelBench() {}
@@ -29,22 +29,28 @@ public final class KernelBench {
     StringBuilder md = new StringBuilder();
     md.append(table(full, Kernels.name(), new String[0]));
     // the fallback executors run without the Vector API module, forced here in the same JVM
-    md.append('\n').append(table(full, "scalar (the fallback without jdk.incubator.vector; forced with"
-        + " -Dsoftmax.kernel=scalar)", new String[] {"-Dsoftmax.kernel=scalar"}));
+    md.append('\n')
+        .append(
+            table(
+                full,
+                "scalar (the fallback without jdk.incubator.vector; forced with"
+                    + " -Dsoftmax.kernel=scalar)",
+                new String[] {"-Dsoftmax.kernel=scalar"}));
     System.out.println(md);
   }
 
   /** One JMH run of every kernel, with {@code extra} JVM options, as a Markdown table. */
   private static String table(boolean full, String kernel, String[] extra) throws RunnerException {
-    ChainedOptionsBuilder options = new OptionsBuilder()
-        .include(KernelBenchmark.class.getSimpleName())
-        .forks(full ? 2 : 1)
-        .warmupIterations(3)
-        .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
-        .measurementIterations(full ? 5 : 7)
-        .measurementTime(TimeValue.milliseconds(full ? 1000 : 200))
-        .jvmArgsPrepend(jvmArgs())
-        .jvmArgsAppend(extra);
+    ChainedOptionsBuilder options =
+        new OptionsBuilder()
+            .include(KernelBenchmark.class.getSimpleName())
+            .forks(full ? 2 : 1)
+            .warmupIterations(3)
+            .warmupTime(TimeValue.milliseconds(full ? 1000 : 300))
+            .measurementIterations(full ? 5 : 7)
+            .measurementTime(TimeValue.milliseconds(full ? 1000 : 200))
+            .jvmArgsPrepend(jvmArgs())
+            .jvmArgsAppend(extra);
     CpuSteal start = CpuSteal.now();
     Collection<RunResult> results = new Runner(options.build()).run();
     double steal = CpuSteal.now().percentSince(start);
@@ -54,23 +60,29 @@ public final class KernelBench {
       String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       int width = Integer.parseInt(r.getParams().getParam("width"));
       double[] scores = sortedScores(r);
-      table.computeIfAbsent(name, k -> new TreeMap<>()).put(width,
-          String.format(Locale.ROOT, "%.2f (%.2f)", median(scores) / width, scores[0] / width));
+      table
+          .computeIfAbsent(name, k -> new TreeMap<>())
+          .put(
+              width,
+              String.format(Locale.ROOT, "%.2f (%.2f)", median(scores) / width, scores[0] / width));
     }
     StringBuilder md = new StringBuilder();
-    md.append("Kernel ns per element (JMH average time per row / L: median of iterations (fastest iteration); kernel: ")
-        .append(kernel).append(String.format(Locale.ROOT, "; CPU steal during the run: %.1f%%", steal))
+    md.append(
+            "Kernel ns per element (JMH average time per row / L: median of iterations (fastest iteration); kernel: ")
+        .append(kernel)
+        .append(String.format(Locale.ROOT, "; CPU steal during the run: %.1f%%", steal))
         .append(")\n\n| kernel |");
     Map<Integer, String> any = table.values().iterator().next();
     any.keySet().forEach(w -> md.append(" L = ").append(w).append(" |"));
     md.append("\n| --- |");
     any.keySet().forEach(w -> md.append(" ---: |"));
     md.append('\n');
-    table.forEach((name, byWidth) -> {
-      md.append("| ").append(name).append(" |");
-      byWidth.values().forEach(ns -> md.append(' ').append(ns).append(" |"));
-      md.append('\n');
-    });
+    table.forEach(
+        (name, byWidth) -> {
+          md.append("| ").append(name).append(" |");
+          byWidth.values().forEach(ns -> md.append(' ').append(ns).append(" |"));
+          md.append('\n');
+        });
     return md.toString();
   }
 

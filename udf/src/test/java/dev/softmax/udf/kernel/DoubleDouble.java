@@ -1,14 +1,15 @@
 package dev.softmax.udf.kernel;
 
 /**
- * Test reference arithmetic: a value is the unevaluated sum {@code hi + lo} of two doubles, good
- * to about 106 bits. Independent of the kernels: error-free transformations (TwoSum, TwoProduct
- * with fma), an exp by range reduction and Taylor series, and a log by Newton's method on it.
+ * Test reference arithmetic: a value is the unevaluated sum {@code hi + lo} of two doubles, good to
+ * about 106 bits. Independent of the kernels: error-free transformations (TwoSum, TwoProduct with
+ * fma), an exp by range reduction and Taylor series, and a log by Newton's method on it.
  */
 record DoubleDouble(double hi, double lo) {
   static final DoubleDouble ZERO = new DoubleDouble(0, 0);
   static final DoubleDouble ONE = new DoubleDouble(1, 0);
-  private static final DoubleDouble LN2 = new DoubleDouble(0.6931471805599453, 2.3190468138462996e-17);
+  private static final DoubleDouble LN2 =
+      new DoubleDouble(0.6931471805599453, 2.3190468138462996e-17);
 
   static DoubleDouble of(double x) {
     return new DoubleDouble(x, 0);

@@ -8,9 +8,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scalar float kernels' exponential against the double-double reference: within 3u of the
- * exact value (the bound {@link FloatKernels} derives with) wherever the result is a normal
- * double, at random points, at the edges of its table's intervals and at the edges of its domain.
+ * The scalar float kernels' exponential against the double-double reference: within 3u of the exact
+ * value (the bound {@link FloatKernels} derives with) wherever the result is a normal double, at
+ * random points, at the edges of its table's intervals and at the edges of its domain.
  */
 class ExpTest {
   private static final double U = 0x1p-53;
@@ -41,14 +41,30 @@ class ExpTest {
       double exact = reference.value();
       double got = Exp.of(x);
       double error = reference.minus(DoubleDouble.of(got)).value() / exact;
-      assertThat(Math.abs(error)).as("exp(%s) = %s, exact %s", x, got, exact).isLessThanOrEqualTo(3 * U);
+      assertThat(Math.abs(error))
+          .as("exp(%s) = %s, exact %s", x, got, exact)
+          .isLessThanOrEqualTo(3 * U);
     }
   }
 
   @Test
   void outsideItsDomainItIsMathExpAndMinusInfinityGivesZero() {
-    for (double x : new double[] {-708.0001, -720, -745, -745.2, -746, -1e6, Double.NEGATIVE_INFINITY,
-        Double.MIN_VALUE, 1, 709, 710, Double.POSITIVE_INFINITY, Double.NaN}) {
+    for (double x :
+        new double[] {
+          -708.0001,
+          -720,
+          -745,
+          -745.2,
+          -746,
+          -1e6,
+          Double.NEGATIVE_INFINITY,
+          Double.MIN_VALUE,
+          1,
+          709,
+          710,
+          Double.POSITIVE_INFINITY,
+          Double.NaN
+        }) {
       assertThat(Double.valueOf(Exp.of(x))).as("exp(%s)", x).isEqualTo(Double.valueOf(Math.exp(x)));
     }
     assertThat(Exp.of(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);

@@ -20,14 +20,32 @@ class FloatRowsTest {
   private static final double U = 0x1p-53;
 
   /** A kernel of each kind, with its number of partial sums k. */
-  private record Kind(int k, RowKernels.OfFloat forward, RowKernels.OfFloat log,
-      RowKernels.PairOfFloat fromProbs, RowKernels.PairOfFloat fromLogits, RowKernels.PairOfFloat fromLogProbs) {}
+  private record Kind(
+      int k,
+      RowKernels.OfFloat forward,
+      RowKernels.OfFloat log,
+      RowKernels.PairOfFloat fromProbs,
+      RowKernels.PairOfFloat fromLogits,
+      RowKernels.PairOfFloat fromLogProbs) {}
 
-  private static final Map<String, Kind> KINDS = Map.of(
-      "scalar", new Kind(2, FloatKernels::forward, FloatKernels::logForward, FloatKernels::fromProbs,
-          FloatKernels::fromLogits, FloatKernels::fromLogProbs),
-      "vector", new Kind(VectorSoftmax.lanes(), VectorSoftmax::forward, VectorSoftmax::logForward,
-          VectorBackward::fromProbs, VectorBackward::fromLogits, VectorBackward::fromLogProbs));
+  private static final Map<String, Kind> KINDS =
+      Map.of(
+          "scalar",
+              new Kind(
+                  2,
+                  FloatKernels::forward,
+                  FloatKernels::logForward,
+                  FloatKernels::fromProbs,
+                  FloatKernels::fromLogits,
+                  FloatKernels::fromLogProbs),
+          "vector",
+              new Kind(
+                  VectorSoftmax.lanes(),
+                  VectorSoftmax::forward,
+                  VectorSoftmax::logForward,
+                  VectorBackward::fromProbs,
+                  VectorBackward::fromLogits,
+                  VectorBackward::fromLogProbs));
 
   private static final double[] TEMPERATURES = {1.0, 0.37, 4.0};
 
@@ -44,7 +62,8 @@ class FloatRowsTest {
         double sums = sums(width, kind.getValue().k()) + 6 * Math.log(width + 1);
         for (int j = 0; j < width; j++) {
           double bound = (sums + 2 * finite(x[j]) + 16) * U * Math.abs(exact[j].value());
-          assertRoundedOnce(s[j], exact[j], bound, kind.getKey() + " forward, seed " + seed + ", T " + t, j);
+          assertRoundedOnce(
+              s[j], exact[j], bound, kind.getKey() + " forward, seed " + seed + ", T " + t, j);
         }
       }
     }
@@ -99,7 +118,12 @@ class FloatRowsTest {
         kind.getValue().fromProbs().apply(s, g, t, dz);
         double factor = (sums(width, kind.getValue().k()) + 4) * U;
         for (int i = 0; i < width; i++) {
-          assertRoundedOnce(dz[i], exact[i], factor * scaleOf[i], kind.getKey() + " from probs, seed " + seed + ", T " + t, i);
+          assertRoundedOnce(
+              dz[i],
+              exact[i],
+              factor * scaleOf[i],
+              kind.getKey() + " from probs, seed " + seed + ", T " + t,
+              i);
         }
       }
     }
@@ -107,7 +131,8 @@ class FloatRowsTest {
 
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
   @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
-  void backwardFromLogitsIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+  void backwardFromLogitsIsRoundedOnceFromWithinTheDerivedBound(
+      int width, double scale, long seed) {
     float[] z = RandomRows.toFloats(RandomRows.logits(width, scale, seed));
     float[] g = RandomRows.toFloats(RandomRows.grads(width, seed));
     double[] gd = RandomRows.toDoubles(g);
@@ -130,20 +155,22 @@ class FloatRowsTest {
         double sums = 2 * sums(width, kind.getValue().k()) + 6 * Math.log(width + 1) + 2 * maxAbs;
         for (int i = 0; i < width; i++) {
           double bound = (sums + 2 * finite(x[i]) + 32) * U * scaleOf[i];
-          assertRoundedOnce(dz[i], exact[i], bound, kind.getKey() + " from logits, seed " + seed + ", T " + t, i);
+          assertRoundedOnce(
+              dz[i], exact[i], bound, kind.getKey() + " from logits, seed " + seed + ", T " + t, i);
         }
       }
     }
   }
 
   /**
-   * The log-softmax backward (g - exp(y) sum(g)) / t: the sum of n floats in k partial sums is within
-   * (n/k + k) u of the sum of |g_j|, exp and the three operations after it add a few u, all on the
-   * scale (|g_i| + exp(y_i) sum_j |g_j|) / t.
+   * The log-softmax backward (g - exp(y) sum(g)) / t: the sum of n floats in k partial sums is
+   * within (n/k + k) u of the sum of |g_j|, exp and the three operations after it add a few u, all
+   * on the scale (|g_i| + exp(y_i) sum_j |g_j|) / t.
    */
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
   @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
-  void logSoftmaxBackwardIsRoundedOnceFromWithinTheDerivedBound(int width, double scale, long seed) {
+  void logSoftmaxBackwardIsRoundedOnceFromWithinTheDerivedBound(
+      int width, double scale, long seed) {
     DoubleDouble[] logProbs = Reference.logSoftmax(RandomRows.logits(width, scale, seed), 1.0);
     float[] y = new float[width];
     for (int j = 0; j < width; j++) {
@@ -163,20 +190,25 @@ class FloatRowsTest {
         double factor = (sums(width, kind.getValue().k()) + 8) * U;
         for (int i = 0; i < width; i++) {
           DoubleDouble p = DoubleDouble.exp(DoubleDouble.of(y[i]));
-          DoubleDouble exact = DoubleDouble.of(g[i]).minus(p.times(sum)).dividedBy(DoubleDouble.of(t));
+          DoubleDouble exact =
+              DoubleDouble.of(g[i]).minus(p.times(sum)).dividedBy(DoubleDouble.of(t));
           double scaleOf = (Math.abs(g[i]) + p.value() * abs) / t;
-          assertRoundedOnce(dz[i], exact, factor * scaleOf, kind.getKey() + " log_softmax backward, seed " + seed
-              + ", T " + t, i);
+          assertRoundedOnce(
+              dz[i],
+              exact,
+              factor * scaleOf,
+              kind.getKey() + " log_softmax backward, seed " + seed + ", T " + t,
+              i);
         }
       }
     }
   }
 
   /**
-   * A NaN anywhere in a row of logits makes the whole result NaN, in the forward, the log-softmax and
-   * the backward from logits of both kinds: first, last (the vector kernels' tail), beside a masked
-   * -inf, alone. The scalar kernels find the maximum without looking at NaN and rely on the NaN's
-   * term reaching every result; this holds them to that.
+   * A NaN anywhere in a row of logits makes the whole result NaN, in the forward, the log-softmax
+   * and the backward from logits of both kinds: first, last (the vector kernels' tail), beside a
+   * masked -inf, alone. The scalar kernels find the maximum without looking at NaN and rely on the
+   * NaN's term reaching every result; this holds them to that.
    */
   @Test
   void aNanAnywhereInTheLogitsMakesTheWholeRowNaN() {
@@ -186,8 +218,17 @@ class FloatRowsTest {
     for (int j = 0; j < wide.length; j++) {
       wide[j] = j % 5 - 2.5f;
     }
-    float[][] rows = {{nan}, {nan, 1, 2}, {1, nan, 2}, {1, 2, nan}, {3, inf, nan}, {nan, inf},
-        withNan(wide, 0), withNan(wide, 17), withNan(wide, 36)};
+    float[][] rows = {
+      {nan},
+      {nan, 1, 2},
+      {1, nan, 2},
+      {1, 2, nan},
+      {3, inf, nan},
+      {nan, inf},
+      withNan(wide, 0),
+      withNan(wide, 17),
+      withNan(wide, 36)
+    };
     for (var kind : KINDS.entrySet()) {
       for (float[] z : rows) {
         for (double t : TEMPERATURES) {
@@ -218,9 +259,12 @@ class FloatRowsTest {
    * A float rounded to nearest from a double within {@code bound} of the exact value is within half
    * its ulp plus {@code bound} of it.
    */
-  private static void assertRoundedOnce(float actual, DoubleDouble exact, double bound, String what, int index) {
+  private static void assertRoundedOnce(
+      float actual, DoubleDouble exact, double bound, String what, int index) {
     assertThat(Math.abs(exact.errorOf(actual)))
-        .as("%s, index %d: got %s, exact %s, bound %s beyond half an ulp", what, index, actual, exact.value(), bound)
+        .as(
+            "%s, index %d: got %s, exact %s, bound %s beyond half an ulp",
+            what, index, actual, exact.value(), bound)
         .isLessThanOrEqualTo(Math.ulp(actual) / 2.0 + bound);
   }
 

@@ -31,8 +31,9 @@ class JacobianTest {
   void rowsWiderThanTheLimitAreRefused() {
     assertThatThrownBy(() -> Jacobian.of(new double[Jacobian.MAX_WIDTH + 1]))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("row has 4097 elements; the explicit Jacobian is limited to 4096"
-            + " (use softmax_backward for J^T g in O(L))");
+        .hasMessage(
+            "row has 4097 elements; the explicit Jacobian is limited to 4096"
+                + " (use softmax_backward for J^T g in O(L))");
     assertThat(Jacobian.of(new float[Jacobian.MAX_WIDTH])).hasNumberOfRows(Jacobian.MAX_WIDTH);
   }
 }

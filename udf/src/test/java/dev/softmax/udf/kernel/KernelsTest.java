@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The vector kernel runs where the module is, the scalar one where it is not, with one contract. */
+/**
+ * The vector kernel runs where the module is, the scalar one where it is not, with one contract.
+ */
 class KernelsTest {
   @Test
   void vectorKernelRunsUnderTheProjectJvmOptions() {
@@ -16,7 +18,8 @@ class KernelsTest {
     assertThat(Kernels.name()).startsWith("vector (jdk.incubator.vector, ");
   }
 
-  private static String kernelOfAJvmWith(String... options) throws IOException, InterruptedException {
+  private static String kernelOfAJvmWith(String... options)
+      throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     var command = new java.util.ArrayList<>(List.of(java));
     command.addAll(List.of(options));
@@ -31,16 +34,25 @@ class KernelsTest {
   void withoutTheModuleTheScalarKernelRunsByItself() throws Exception {
     assertThat(kernelOfAJvmWith()).isEqualTo("scalar");
     assertThat(kernelOfAJvmWith("--add-modules=jdk.incubator.vector")).startsWith("vector");
-    assertThat(kernelOfAJvmWith("--add-modules=jdk.incubator.vector", "-Dsoftmax.kernel=scalar")).isEqualTo("scalar");
+    assertThat(kernelOfAJvmWith("--add-modules=jdk.incubator.vector", "-Dsoftmax.kernel=scalar"))
+        .isEqualTo("scalar");
   }
 
   @Test
   void bothKernelsKeepTheEdgeCaseContract() {
     double inf = Double.POSITIVE_INFINITY;
-    List<double[]> rows = List.of(new double[0], new double[] {5}, new double[] {1, Double.NaN, 2},
-        new double[] {1, inf, 2}, new double[] {-inf, -inf, -inf}, new double[] {1e308, -1e308, 1e308},
-        new double[] {0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, 1e-300},
-        new double[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3});
+    List<double[]> rows =
+        List.of(
+            new double[0],
+            new double[] {5},
+            new double[] {1, Double.NaN, 2},
+            new double[] {1, inf, 2},
+            new double[] {-inf, -inf, -inf},
+            new double[] {1e308, -1e308, 1e308},
+            new double[] {0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, 1e-300},
+            new double[] {
+              3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3
+            });
     for (double[] z : rows) {
       double[] scalar = new double[z.length];
       double[] vector = new double[z.length];
@@ -60,7 +72,8 @@ class KernelsTest {
         if (Double.isNaN(scalar[i])) {
           assertThat(vector[i]).as("row %s", java.util.Arrays.toString(z)).isNaN();
         } else {
-          assertThat(Math.abs(vector[i] - scalar[i])).as("row %s", java.util.Arrays.toString(z))
+          assertThat(Math.abs(vector[i] - scalar[i]))
+              .as("row %s", java.util.Arrays.toString(z))
               .isLessThanOrEqualTo(4 * Math.ulp(scalar[i]));
         }
       }
@@ -75,11 +88,20 @@ class KernelsTest {
   @Test
   void theVectorLogSoftmaxAndBackwardsAgreeWithTheScalarOnes() {
     double inf = Double.POSITIVE_INFINITY;
-    List<double[]> rows = new java.util.ArrayList<>(List.of(new double[0], new double[] {5},
-        new double[] {1, Double.NaN, 2}, new double[] {1, inf, 2}, new double[] {-inf, -inf, -inf},
-        new double[] {1e308, -1e308, 1e308}, new double[] {0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, 1e-300},
-        new double[] {0, -800, -800, -800, -800, -800, -800, -800, -800, -800},
-        new double[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3}));
+    List<double[]> rows =
+        new java.util.ArrayList<>(
+            List.of(
+                new double[0],
+                new double[] {5},
+                new double[] {1, Double.NaN, 2},
+                new double[] {1, inf, 2},
+                new double[] {-inf, -inf, -inf},
+                new double[] {1e308, -1e308, 1e308},
+                new double[] {0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, -inf, 0, 1e-300},
+                new double[] {0, -800, -800, -800, -800, -800, -800, -800, -800, -800},
+                new double[] {
+                  3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3
+                }));
     java.util.Random random = new java.util.Random(7);
     for (int width = 1; width <= 300; width += 13) {
       double[] z = new double[width];
@@ -137,8 +159,14 @@ class KernelsTest {
         VectorBackward.fromLogProbs(yf, gf, t, vectorF);
         assertCloseFloats(row + " from log-probs float", scalarF, vectorF, s, g, sums);
         // S differs by a few ulps between the two forward kernels: each is held to the double
-        // backward's contract, (2 ceil(log2 L) + 4) u of the scale, so within twice that of each other
-        assertCloseAbsolute(row + " from logits", scalar, vector, s, g,
+        // backward's contract, (2 ceil(log2 L) + 4) u of the scale, so within twice that of each
+        // other
+        assertCloseAbsolute(
+            row + " from logits",
+            scalar,
+            vector,
+            s,
+            g,
             2 * (2 * (32 - Integer.numberOfLeadingZeros(Math.max(n - 1, 1))) + 4));
       }
     }
@@ -151,7 +179,8 @@ class KernelsTest {
       } else if (Double.isInfinite(expected[i])) {
         assertThat(actual[i]).as("%s [%d]", what, i).isEqualTo(expected[i]);
       } else {
-        assertThat(Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i)
+        assertThat(Math.abs(actual[i] - expected[i]))
+            .as("%s [%d]", what, i)
             .isLessThanOrEqualTo(ulps * Math.ulp(expected[i]));
       }
     }
@@ -161,8 +190,8 @@ class KernelsTest {
    * The backward's entries are S_i (g_i - <S, g>): a difference, so both kernels are held to a few
    * ulps of the terms' scale, S_i (|g_i| + |<S, g>|), not of the (possibly cancelled) result.
    */
-  private static void assertCloseAbsolute(String what, double[] expected, double[] actual, double[] s, double[] g,
-      int ulps) {
+  private static void assertCloseAbsolute(
+      String what, double[] expected, double[] actual, double[] s, double[] g, int ulps) {
     double dot = 0;
     for (int i = 0; i < s.length; i++) {
       dot += Math.abs(s[i] * g[i]);
@@ -172,7 +201,8 @@ class KernelsTest {
         assertThat(actual[i]).as("%s [%d]", what, i).isNaN();
       } else {
         double scale = Math.abs(s[i]) * (Math.abs(g[i]) + dot);
-        assertThat(Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i)
+        assertThat(Math.abs(actual[i] - expected[i]))
+            .as("%s [%d]", what, i)
             .isLessThanOrEqualTo(ulps * Math.ulp(scale));
       }
     }
@@ -197,8 +227,8 @@ class KernelsTest {
    * {@code s} and {@code g}), or {@code sums} double ulps of the terms' scale where the difference
    * cancels.
    */
-  private static void assertCloseFloats(String what, float[] expected, float[] actual, double[] s, double[] g,
-      double sums) {
+  private static void assertCloseFloats(
+      String what, float[] expected, float[] actual, double[] s, double[] g, double sums) {
     double dot = 0;
     for (int i = 0; s != null && i < s.length; i++) {
       dot += Math.abs(s[i] * g[i]);
@@ -213,7 +243,9 @@ class KernelsTest {
         if (s != null) {
           tolerance = Math.max(tolerance, sums * 0x1p-53 * Math.abs(s[i]) * (Math.abs(g[i]) + dot));
         }
-        assertThat((double) Math.abs(actual[i] - expected[i])).as("%s [%d]", what, i).isLessThanOrEqualTo(tolerance);
+        assertThat((double) Math.abs(actual[i] - expected[i]))
+            .as("%s [%d]", what, i)
+            .isLessThanOrEqualTo(tolerance);
       }
     }
   }

@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Test;
  * another.
  */
 class MaximumTest {
-  private static final int[] WIDTHS = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200};
-  private static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e30};
+  private static final int[] WIDTHS = {
+    1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 200
+  };
+  private static final double[] SPECIALS = {
+    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e30
+  };
 
   @Test
   void everyMaximumMatchesAComparisonLoop() {
@@ -35,11 +39,22 @@ class MaximumTest {
             f[i] = (float) d[i];
           }
           String where = "width " + n + ", " + special + " at " + p;
-          checked += check(where, maximum(d, false), List.of(
-              z -> VectorMaximum.of(d), z -> Maximum.scalarOf(d), z -> VectorMaximum.of(f), z -> Maximum.scalarOf(f)));
-          checked += check(where, maximum(d, true), List.of(
-              z -> VectorMaximum.magnitude(d), z -> Maximum.scalarMagnitude(d),
-              z -> VectorMaximum.magnitude(f), z -> Maximum.scalarMagnitude(f)));
+          checked +=
+              check(
+                  where,
+                  maximum(d, false),
+                  List.of(
+                      z -> VectorMaximum.of(d),
+                      z -> Maximum.scalarOf(d),
+                      z -> VectorMaximum.of(f),
+                      z -> Maximum.scalarOf(f)));
+          checked +=
+              check(
+                  where,
+                  maximum(d, true),
+                  List.of(
+                      z -> VectorMaximum.magnitude(d), z -> Maximum.scalarMagnitude(d),
+                      z -> VectorMaximum.magnitude(f), z -> Maximum.scalarMagnitude(f)));
         }
       }
     }
@@ -81,7 +96,9 @@ class MaximumTest {
     for (int i = 0; i < got.size(); i++) {
       double want = i < 2 ? expected : (float) expected;
       double v = got.get(i);
-      assertThat(v == want || v != v && want != want).as("%s, maximum %d: %s, expected %s", where, i, v, want).isTrue();
+      assertThat(v == want || v != v && want != want)
+          .as("%s, maximum %d: %s, expected %s", where, i, v, want)
+          .isTrue();
     }
     return got.size();
   }

@@ -1,8 +1,8 @@
 package dev.softmax.udf.kernel;
 
 /**
- * Softmax, log-softmax and backward computed in double-double from the definitions: the test
- * oracle for the kernels. Inputs with NaN, +inf or all -inf are not its business.
+ * Softmax, log-softmax and backward computed in double-double from the definitions: the test oracle
+ * for the kernels. Inputs with NaN, +inf or all -inf are not its business.
  */
 final class Reference {
   private Reference() {}
@@ -36,9 +36,10 @@ final class Reference {
     DoubleDouble logSum = DoubleDouble.log(sum);
     DoubleDouble[] y = new DoubleDouble[z.length];
     for (int j = 0; j < z.length; j++) {
-      y[j] = z[j] == Double.NEGATIVE_INFINITY
-          ? DoubleDouble.of(Double.NEGATIVE_INFINITY)
-          : shifted(z[j], m, t).minus(logSum);
+      y[j] =
+          z[j] == Double.NEGATIVE_INFINITY
+              ? DoubleDouble.of(Double.NEGATIVE_INFINITY)
+              : shifted(z[j], m, t).minus(logSum);
     }
     return y;
   }

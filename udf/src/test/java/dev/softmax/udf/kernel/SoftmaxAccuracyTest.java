@@ -12,13 +12,14 @@ class SoftmaxAccuracyTest {
   private static final double DOUBLE_RELATIVE = 1e-13;
 
   /** Both forward kernels, whichever one this JVM would pick. */
-  static final java.util.Map<String, RowKernels.OfDouble> KERNELS = java.util.Map.of(
-      "scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
+  static final java.util.Map<String, RowKernels.OfDouble> KERNELS =
+      java.util.Map.of("scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
 
   /** Both float forward kernels. */
-  static final java.util.Map<String, RowKernels.OfFloat> FLOAT_KERNELS = java.util.Map.of(
-      "scalar", FloatKernels::forward,
-      "vector", VectorSoftmax::forward);
+  static final java.util.Map<String, RowKernels.OfFloat> FLOAT_KERNELS =
+      java.util.Map.of(
+          "scalar", FloatKernels::forward,
+          "vector", VectorSoftmax::forward);
 
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
   @MethodSource("dev.softmax.udf.kernel.RandomRows#cases")
@@ -81,7 +82,8 @@ class SoftmaxAccuracyTest {
 
   @Test
   void knownValuesOfOneTwoThree() {
-    // exact to 50 digits (Python decimal): 0.0900305731703804579980..., 0.2447284710547976524729...,
+    // exact to 50 digits (Python decimal): 0.0900305731703804579980...,
+    // 0.2447284710547976524729...,
     // 0.6652409557748218895290...; the kernel is within 1 ulp of each
     double[] s = new double[3];
     Softmax.forward(new double[] {1, 2, 3}, 1.0, s);

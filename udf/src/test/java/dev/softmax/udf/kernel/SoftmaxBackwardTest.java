@@ -49,8 +49,11 @@ class SoftmaxBackwardTest {
     SoftmaxBackward.fromProbs(sf, gf, 1.0, dz);
     double[] s = RandomRows.toDoubles(sf);
     double[] g = RandomRows.toDoubles(gf);
-    assertFloatWithinUlpOfScale(dz, Reference.backward(Reference.exact(s), g, 1.0),
-        Reference.backwardScale(s, g, 1.0), "seed " + seed);
+    assertFloatWithinUlpOfScale(
+        dz,
+        Reference.backward(Reference.exact(s), g, 1.0),
+        Reference.backwardScale(s, g, 1.0),
+        "seed " + seed);
   }
 
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
@@ -87,8 +90,11 @@ class SoftmaxBackwardTest {
     for (int i = 0; i < width; i++) {
       sw[i] = exactSf[i].value();
     }
-    assertFloatWithinUlpOfScale(dzf, Reference.backward(exactSf, gw, t),
-        Reference.backwardScale(sw, gw, t), "float, seed " + seed);
+    assertFloatWithinUlpOfScale(
+        dzf,
+        Reference.backward(exactSf, gw, t),
+        Reference.backwardScale(sw, gw, t),
+        "float, seed " + seed);
   }
 
   @ParameterizedTest(name = "width {0}, scale {1}, seed {2}")
@@ -136,8 +142,9 @@ class SoftmaxBackwardTest {
         up[i] += h;
         down[i] -= h;
         double numeric = (loss(up, g, t) - loss(down, g, t)) / (2 * h);
-        assertThat(dz[i]).as("trial %d (seed 42), index %d", trial, i).isCloseTo(numeric,
-            org.assertj.core.data.Offset.offset(1e-8));
+        assertThat(dz[i])
+            .as("trial %d (seed 42), index %d", trial, i)
+            .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-8));
       }
     }
   }
@@ -178,7 +185,8 @@ class SoftmaxBackwardTest {
     double[] dz = new double[2];
     SoftmaxBackward.fromProbs(new double[] {0.5, 0.5}, new double[] {1, Double.NaN}, 1.0, dz);
     assertThat(dz).containsOnly(Double.NaN);
-    SoftmaxBackward.fromProbs(new double[] {0.5, 0.5}, new double[] {Double.POSITIVE_INFINITY, 1}, 1.0, dz);
+    SoftmaxBackward.fromProbs(
+        new double[] {0.5, 0.5}, new double[] {Double.POSITIVE_INFINITY, 1}, 1.0, dz);
     assertThat(dz).containsOnly(Double.NaN);
     SoftmaxBackward.fromLogits(new double[] {Double.NaN, 1}, new double[] {1, 1}, 1.0, dz);
     assertThat(dz).containsOnly(Double.NaN);
@@ -197,14 +205,17 @@ class SoftmaxBackwardTest {
 
   @Test
   void lengthMismatchNamesBothLengths() {
-    assertThatThrownBy(() -> SoftmaxBackward.fromProbs(new float[3], new float[4], 1.0, new float[3]))
+    assertThatThrownBy(
+            () -> SoftmaxBackward.fromProbs(new float[3], new float[4], 1.0, new float[3]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("probs has 3 elements but grad has 4");
-    assertThatThrownBy(() -> SoftmaxBackward.fromLogits(new double[2], new double[1], 1.0, new double[2]))
+    assertThatThrownBy(
+            () -> SoftmaxBackward.fromLogits(new double[2], new double[1], 1.0, new double[2]))
         .hasMessage("logits has 2 elements but grad has 1");
   }
 
-  static void assertFloatWithinUlpOfScale(float[] dz, DoubleDouble[] ref, double[] scaleOf, String what) {
+  static void assertFloatWithinUlpOfScale(
+      float[] dz, DoubleDouble[] ref, double[] scaleOf, String what) {
     for (int i = 0; i < dz.length; i++) {
       assertThat(Math.abs(ref[i].errorOf(dz[i])))
           .as("%s, index %d: got %s, exact %s", what, i, dz[i], ref[i].value())

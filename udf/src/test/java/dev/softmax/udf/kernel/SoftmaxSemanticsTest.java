@@ -85,7 +85,8 @@ class SoftmaxSemanticsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(doubles = {0.0, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+  @ValueSource(
+      doubles = {0.0, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
   void invalidTemperatureIsRefused(double t) {
     assertThatThrownBy(() -> Softmax.forward(new double[] {1, 2}, t, new double[2]))
         .isInstanceOf(IllegalArgumentException.class)
