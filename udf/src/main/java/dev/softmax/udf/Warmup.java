@@ -21,8 +21,8 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
  * their paths (Spark's SQL parser, which reads their qualified names; the row copies, the checks
  * and the Vector API kernels, which run tens of times slower until C2 compiles them) before the
  * first real rows arrive. A launcher does this on a background thread while Spark starts: in local
- * mode the executors are threads of the same JVM. Measured without it: a fresh JVM spent about a
- * third of a second per function on its first few thousand rows of 256.
+ * mode the executors are threads of the same JVM. Without it a fresh JVM spends about a third of a
+ * second per function on its first rows (docs/performance.md, "Start-up").
  *
  * <p>The rows alternate between the two kinds of Spark array a query hands the functions (the
  * columnar reader's and an {@link UnsafeArrayData}), so the compiled code expects both.

@@ -2,11 +2,10 @@ package dev.softmax.udf.kernel;
 
 /**
  * exp(x), within 3u (u = 2^-53) of the exact value for -708 <= x <= 0, for the scalar float
- * kernels: in about half of {@link Math#exp}'s time on a 2-core Xeon with JDK 17 (2.5 against 4.7
- * ns, the fastest of interleaved rounds of a loop over 4,096 doubles), and exp is most of what the
- * scalar kernels cost. The JDK offers no exponential that trades its last ulp for speed, and the
- * float rows can spend that ulp: {@link FloatKernels} derives their bound with this one's 3u.
- * {@link Math#fma} is a single instruction on every x86-64 since 2013 and on ARMv8.
+ * kernels: in about half of {@link Math#exp}'s time (docs/performance.md, "The exp"), and exp is
+ * most of what the scalar kernels cost. The JDK offers no exponential that trades its last ulp for
+ * speed, and the float rows can spend that ulp: {@link FloatKernels} derives their bound with this
+ * one's 3u. {@link Math#fma} is a single instruction on x86-64 processors with FMA3 and on ARMv8.
  *
  * <p>The method: x = (64k + j) ln2/64 + r with |r| <= ln2/128, so exp(x) = 2^k 2^(j/64) exp(r).
  *

@@ -187,8 +187,8 @@ final class FloatKernels {
 
   /**
    * {@code x} widened into {@code w[from..from + x.length)}. Conversions get loops of their own,
-   * which the JIT vectorizes: a loop that mixed float loads or stores with double arithmetic ran
-   * several times slower (measured: 5.8 against 0.4 ns per element for a scaled difference).
+   * which the JIT vectorizes: a loop that mixes float loads or stores with double arithmetic it
+   * leaves scalar, several times slower (docs/performance.md, "C2 pitfalls").
    */
   private static double[] widened(float[] x, double[] w, int from) {
     for (int i = 0; i < x.length; i++) {
@@ -230,10 +230,9 @@ final class FloatKernels {
    * The largest element of a float row, its NaNs skipped: -inf when it has no other. A NaN is not
    * lost: its term (exp of NaN) is NaN, so is the sum of the terms, and every result of the
    * forward, the log-softmax and the backward from logits is computed from that sum, so the whole
-   * row comes out NaN, as the contract says. One comparison per element cost 0.45 ns at L = 256
-   * where {@code Math.max} on the widened row, whose NaN rule is a chain of blends, cost 0.85 (a
-   * scratch loop, the median of 25 in-process rounds, 2026-11-29; the scalar forward's whole budget
-   * is 5).
+   * row comes out NaN, as the contract says. One comparison per element costs about half as much as
+   * {@code Math.max} on the widened row, whose NaN rule is a chain of blends (see
+   * docs/performance.md, "Tried and dropped").
    */
   private static double largest(float[] z) {
     float max = Float.NEGATIVE_INFINITY;

@@ -3,9 +3,9 @@ package dev.softmax.udf.kernel;
 /**
  * Per-thread room for a row's unrounded double values (the terms of a float row, or S for the
  * backward pass from logits). Allocating it per row cost as much as the whole computation
- * (measured: 0.7 to 2.9 ns per element for 4096-element rows); a thread reuses its own buffer,
- * sized to the widest row it has seen, and never shares it. Kernels use it for the length of the
- * row, never beyond, and never call another kernel that uses it while they hold it.
+ * (docs/performance.md, "Tried and dropped"); a thread reuses its own buffer, sized to the widest
+ * row it has seen, and never shares it. Kernels use it for the length of the row, never beyond, and
+ * never call another kernel that uses it while they hold it.
  */
 final class Scratch {
   private static final ThreadLocal<double[]> DOUBLES = ThreadLocal.withInitial(() -> new double[0]);

@@ -136,15 +136,12 @@ final class VectorSoftmax {
    * The sum of every term of the row but the maximum's own (at {@code arg}), compensated in every
    * lane and across them.
    *
-   * <p>Why the log-softmax of double rows is three methods. C2 stops inlining methods of ours into
-   * a compilation once it has made about 18,000 nodes (NodeCountInliningCutoff in
-   * -XX:+PrintInlining; the Vector API's own methods are exempt), and a vector passed to or
-   * returned from a call left out of line is an object. With both loops in {@link
-   * #logForward(double[], double, double[])} it stopped at the second loop's helper (a method that
-   * took and returned a vector), and every vector of every row became an object: 2.5 to 3 times
-   * slower, at L = 256 in every fork of JMH and at L = 4,096 in some. Now each loop has a method
-   * whose arguments are arrays and scalars, so a call that C2 leaves out of line costs nothing per
-   * element, and {@link #logOutputs} writes its arithmetic out in the loop.
+   * <p>Why the log-softmax of double rows is three methods: C2 stops inlining this project's
+   * methods into a compilation once it has made about 18,000 nodes (NodeCountInliningCutoff; the
+   * Vector API's own methods are exempt), and a vector passed to or returned from a call left out
+   * of line is an object. So each loop has a method whose arguments are arrays and scalars, where a
+   * call that C2 leaves out of line costs nothing per element, and {@link #logOutputs} writes its
+   * arithmetic out in the loop (docs/performance.md, "C2 pitfalls").
    */
   private static double sumOfOthers(double[] z, double m, double t, int arg) {
     DoubleVector sum = DoubleVector.zero(LANES);
@@ -274,8 +271,8 @@ final class VectorSoftmax {
   }
 
   /**
-   * The same for float rows, a vector of lanes at a time (a scalar scan cost 0.5 ns per element at
-   * L = 256).
+   * The same for float rows, a vector of lanes at a time: a scalar scan costs a visible share of
+   * the row (docs/performance.md, "Where the time goes").
    */
   private static int firstIndexOf(float[] z, float m) {
     int bound = WIDE.loopBound(z.length);
