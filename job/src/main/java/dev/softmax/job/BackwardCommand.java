@@ -104,8 +104,8 @@ final class BackwardCommand extends DatasetCommand {
   }
 
   @Override
-  Map<Path, String> otherInputs(DatasetPaths paths) {
-    return gradInput == null ? Map.of() : Map.of(paths.qualify(gradInput), "gradient input");
+  Map<Path, String> otherInputs(HadoopFiles files) {
+    return gradInput == null ? Map.of() : Map.of(files.qualify(gradInput), "gradient input");
   }
 
   private String firstColumn() {
@@ -124,7 +124,7 @@ final class BackwardCommand extends DatasetCommand {
   @Override
   BatchRun plan(
       SparkSession spark,
-      DatasetPaths paths,
+      HadoopFiles files,
       InputDataset data,
       List<String> keys,
       Notes notes,
@@ -158,7 +158,7 @@ final class BackwardCommand extends DatasetCommand {
                 + gradCol
                 + " is dropped");
       }
-      InputDataset grads = InputDataset.read(spark, paths.qualify(gradInput), inputFormat);
+      InputDataset grads = InputDataset.read(spark, files.qualify(gradInput), inputFormat);
       settings.putAll(grads.readSettings());
       grads.notes().forEach(notes::add);
       requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);

@@ -20,7 +20,7 @@ final class BatchWrite {
 
   static Summary run(
       SparkSession spark,
-      DatasetPaths paths,
+      HadoopFiles files,
       RunGuard guard,
       BatchRun run,
       CommonOptions options,
@@ -98,7 +98,7 @@ final class BatchWrite {
               spark.sparkContext().master(),
               kernel,
               notes);
-      paths.writeText(new Path(staged, "_summary.json"), summary.toJson());
+      files.writeText(new Path(staged, "_summary.json"), summary.toJson());
       publish(guard, staged, output, stagedQuarantine, quarantine, options.mode);
       return summary;
     } catch (Exception e) {
@@ -151,11 +151,11 @@ final class BatchWrite {
       Path stagedQuarantine,
       Path quarantine,
       WriteMode mode) {
-    List<DatasetPaths.Target> targets = new ArrayList<>();
+    List<OutputPublisher.Target> targets = new ArrayList<>();
     if (stagedQuarantine != null) {
-      targets.add(new DatasetPaths.Target(stagedQuarantine, quarantine));
+      targets.add(new OutputPublisher.Target(stagedQuarantine, quarantine));
     }
-    targets.add(new DatasetPaths.Target(staged, output));
+    targets.add(new OutputPublisher.Target(staged, output));
     guard.publish(targets, mode);
   }
 }

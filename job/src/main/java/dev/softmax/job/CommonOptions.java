@@ -71,7 +71,7 @@ final class CommonOptions {
    * Where quarantined rows go (null unless the policy is quarantine): a sibling of the output by
    * default.
    */
-  Path quarantinePath(DatasetPaths paths, Path output) {
+  Path quarantinePath(HadoopFiles files, Path output) {
     if (onBadRow != BadRowPolicy.quarantine) {
       if (quarantine != null) {
         throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
@@ -79,7 +79,7 @@ final class CommonOptions {
       return null;
     }
     return quarantine != null
-        ? paths.qualify(quarantine)
+        ? files.qualify(quarantine)
         : new Path(output.getParent(), output.getName() + ".quarantine");
   }
 
@@ -89,7 +89,7 @@ final class CommonOptions {
    */
   int write(
       SparkSession spark,
-      DatasetPaths paths,
+      OutputPublisher publisher,
       BatchRun plan,
       Path output,
       Path quarantinePath,
@@ -105,7 +105,7 @@ final class CommonOptions {
           previous.put(k, spark.conf().contains(k) ? spark.conf().get(k) : null);
           spark.conf().set(k, v);
         });
-    try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), paths, err)) {
+    try (RunGuard guard = new RunGuard(spark.sparkContext(), plan.command(), publisher, err)) {
       String kernel = guard.action(() -> ExecutorKernels.probe(spark));
       String slow = ExecutorKernels.note(kernel);
       if (slow != null) {
@@ -113,7 +113,15 @@ final class CommonOptions {
       }
       Summary summary =
           BatchWrite.run(
-              spark, paths, guard, plan, this, output, quarantinePath, notes.all(), kernel);
+              spark,
+              publisher.files(),
+              guard,
+              plan,
+              this,
+              output,
+              quarantinePath,
+              notes.all(),
+              kernel);
       spec.commandLine().getOut().println(summary.toLine());
       spec.commandLine().getOut().flush();
       return 0;

@@ -62,7 +62,7 @@ abstract class DatasetCommand implements Callable<Integer> {
   abstract SqlFunction function();
 
   /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
-  Map<Path, String> otherInputs(DatasetPaths paths) {
+  Map<Path, String> otherInputs(HadoopFiles files) {
     return Map.of();
   }
 
@@ -71,7 +71,7 @@ abstract class DatasetCommand implements Callable<Integer> {
    */
   abstract BatchRun plan(
       SparkSession spark,
-      DatasetPaths paths,
+      HadoopFiles files,
       InputDataset input,
       List<String> keys,
       Notes notes,
@@ -87,19 +87,21 @@ abstract class DatasetCommand implements Callable<Integer> {
     SparkSessions.warmUp(function(), common.onBadRow);
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());
-    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
-    Path in = paths.qualify(input);
-    Path out = paths.qualify(output);
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    OutputPublisher publisher = new OutputPublisher(files, notes);
+    OutputChecks checks = new OutputChecks(files, publisher);
+    Path in = files.qualify(input);
+    Path out = files.qualify(output);
     Map<Path, String> inputs = new LinkedHashMap<>();
     inputs.put(in, "input");
-    inputs.putAll(otherInputs(paths));
-    paths.requireInputs(List.copyOf(inputs.keySet()));
-    paths.requireWritable("output", out, inputs, common.mode);
-    Path quarantine = common.quarantinePath(paths, out);
+    inputs.putAll(otherInputs(files));
+    checks.requireInputs(List.copyOf(inputs.keySet()));
+    checks.requireWritable("output", out, inputs, common.mode);
+    Path quarantine = common.quarantinePath(files, out);
     if (quarantine != null) {
       Map<Path, String> taken = new LinkedHashMap<>(inputs);
       taken.put(out, "output");
-      paths.requireWritable("quarantine", quarantine, taken, common.mode);
+      checks.requireWritable("quarantine", quarantine, taken, common.mode);
     }
     InputDataset data = InputDataset.read(spark, in, inputFormat);
     List<String> keys =
@@ -116,11 +118,11 @@ abstract class DatasetCommand implements Callable<Integer> {
     }
     data.notes().forEach(notes::add);
     Map<String, String> settings = new LinkedHashMap<>(data.readSettings());
-    BatchRun plan = plan(spark, paths, data, keys, notes, settings);
+    BatchRun plan = plan(spark, files, data, keys, notes, settings);
     TaskMemory memory = memory(data);
     memory.requireFits(spark.sparkContext());
     settings.putAll(memory.settings());
-    return common.write(spark, paths, plan, out, quarantine, notes, settings, spec);
+    return common.write(spark, publisher, plan, out, quarantine, notes, settings, spec);
   }
 
   static void requireValidTemperature(double temperature) {

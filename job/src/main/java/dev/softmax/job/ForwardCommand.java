@@ -61,7 +61,7 @@ final class ForwardCommand extends DatasetCommand {
   @Override
   BatchRun plan(
       SparkSession spark,
-      DatasetPaths paths,
+      HadoopFiles files,
       InputDataset data,
       List<String> keys,
       Notes notes,

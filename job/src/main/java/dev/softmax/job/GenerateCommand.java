@@ -86,9 +86,10 @@ final class GenerateCommand implements Callable<Integer> {
     }
     SparkSession spark = SparkSessions.start("generate");
     Notes notes = new Notes("generate", spec.commandLine().getErr());
-    DatasetPaths paths = new DatasetPaths(spark.sparkContext().hadoopConfiguration(), notes);
-    Path out = paths.qualify(output);
-    paths.requireWritable("output", out, Map.of(), common.mode);
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    OutputPublisher publisher = new OutputPublisher(files, notes);
+    Path out = files.qualify(output);
+    new OutputChecks(files, publisher).requireWritable("output", out, Map.of(), common.mode);
 
     // range slices split at i * rows / partitions: each task writes one part
     Dataset<Row> ids =
@@ -118,7 +119,7 @@ final class GenerateCommand implements Callable<Integer> {
             (double) width * (asDouble ? 8 : 4) * (grad ? 2 : 1),
             0);
     memory.requireFits(spark.sparkContext());
-    return common.write(spark, paths, plan, out, null, notes, memory.settings(), spec);
+    return common.write(spark, publisher, plan, out, null, notes, memory.settings(), spec);
   }
 
   private UserDefinedFunction values(int stream, double scale) {

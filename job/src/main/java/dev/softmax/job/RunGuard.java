@@ -31,7 +31,7 @@ final class RunGuard implements AutoCloseable {
   private final SparkContext sc;
   private final String group = "softmax-" + UUID.randomUUID();
   private final String command;
-  private final DatasetPaths paths;
+  private final OutputPublisher publisher;
   private final PrintWriter err;
   private final Runnable hook = this::onSignal;
   private final List<Path> staged = new ArrayList<>();
@@ -39,10 +39,10 @@ final class RunGuard implements AutoCloseable {
   private boolean aborted;
   private boolean publishing;
 
-  RunGuard(SparkContext sc, String command, DatasetPaths paths, PrintWriter err) {
+  RunGuard(SparkContext sc, String command, OutputPublisher publisher, PrintWriter err) {
     this.sc = sc;
     this.command = command;
-    this.paths = paths;
+    this.publisher = publisher;
     this.err = err;
     sc.setJobGroup(group, "softmax " + command, true);
     ShutdownHookManager.get()
@@ -51,7 +51,7 @@ final class RunGuard implements AutoCloseable {
 
   /** The staging directory for {@code out}, removed unless the run publishes it. */
   synchronized Path stage(Path out) {
-    Path p = paths.staging(out);
+    Path p = publisher.staging(out);
     staged.add(p);
     return p;
   }
@@ -75,7 +75,7 @@ final class RunGuard implements AutoCloseable {
   }
 
   /** Publishes what was staged; nothing is removed once this has begun. */
-  void publish(List<DatasetPaths.Target> targets, WriteMode mode) {
+  void publish(List<OutputPublisher.Target> targets, WriteMode mode) {
     synchronized (this) {
       if (aborted) {
         throw new Aborted();
@@ -83,7 +83,7 @@ final class RunGuard implements AutoCloseable {
       publishing = true;
     }
     try {
-      paths.publish(targets, mode);
+      publisher.publish(targets, mode);
       synchronized (this) {
         staged.clear();
       }
@@ -130,7 +130,7 @@ final class RunGuard implements AutoCloseable {
       staged.clear();
     }
     for (Path p : left) {
-      paths.discard(p);
+      publisher.files().delete(p);
     }
     return true;
   }

@@ -67,7 +67,7 @@ class CrashRecoveryJobTest {
     JobProcess p =
         JobProcess.start(
             dir.resolve(out.getFileName() + ".log"),
-            Map.of(DatasetPaths.CRASH_AT_PROPERTY, point),
+            Map.of(CrashPoint.PROPERTY, point),
             "forward",
             "--input",
             other.toString(),

@@ -1,0 +1,18 @@
+package dev.softmax.job;
+
+/**
+ * Test-only: halts the driver at a named point of the publish protocol, as a killed driver would,
+ * when the system property {@link #PROPERTY} names that point ({@code CrashRecoveryJobTest} sets
+ * it). Unset in every real run, where {@link #reached} does nothing.
+ */
+final class CrashPoint {
+  static final String PROPERTY = "softmax.test.crash-at";
+
+  private CrashPoint() {}
+
+  static void reached(String name) {
+    if (name.equals(System.getProperty(PROPERTY))) {
+      Runtime.getRuntime().halt(99);
+    }
+  }
+}
