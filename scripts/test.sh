@@ -7,11 +7,20 @@
 #      that knows nothing of Spark, the same bytes on every line), the launchers' class archive
 #      (ClassArchiveTest: shell and the JDK, no Spark) and the two slowest job tests, each driver a
 #      process of its own (CrashRecoveryJobTest, WideRowsJobTest; both pass on 3.5 too).
+# --unit (first argument) is the developer's inner loop instead: the default line's tests without
+# the ones that start drivers in JVMs of their own (JUnit tag driver-process) and without the
+# integration tests (clusters, Spark Connect); docs/development.md gives its run time.
 # Arguments are passed to every mvn run (e.g. -o). SPARK_LINES (default "spark-3.5 spark-4.0 spark-4.2")
 # chooses the other lines; SPARK_LINES= runs the default line only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
+if [[ ${1:-} == --unit ]]; then
+  shift
+  mvn -B -ntp "$@" test -DexcludedGroups=driver-process
+  echo "== unit tests, spark-4.1 (default): $((SECONDS - started)) s"
+  exit 0
+fi
 mvn -B -ntp "$@" verify
 echo "== spark-4.1 (default): $((SECONDS - started)) s"
 for profile in ${SPARK_LINES-spark-3.5 spark-4.0 spark-4.2}; do

@@ -15,6 +15,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its own: the first run that succeeds saves one, later runs map it, and no failure, interruption
  * or rebuild leaves one that is wrong, half written, or in the way. A run's exit status is its own.
  */
+@Tag(JobProcess.TAG)
 class ClassArchiveTest {
   private static final Path ROOT = JobProcess.ROOT;
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mid-write, or race each other: the old output survives, nothing half-written is ever published,
  * and the next run cleans up or restores what a dead run left.
  */
+@Tag(JobProcess.TAG)
 class CrashRecoveryJobTest {
   @TempDir static Path dir;
   static Path small;

@@ -13,6 +13,12 @@ import java.util.concurrent.TimeUnit;
  * raced.
  */
 record JobProcess(Process process, Path log) {
+  /**
+   * The JUnit tag of tests that start drivers in JVMs of their own; {@code scripts/test.sh --unit}
+   * leaves them out.
+   */
+  static final String TAG = "driver-process";
+
   static final Path ROOT = Path.of(System.getProperty("softmax.root", "..")).toAbsolutePath();
 
   /**

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * once), checked against DuckDB's softmax of a sample of rows; and a row too wide for the heap is
  * refused in one line before any work.
  */
+@Tag(JobProcess.TAG)
 class WideRowsJobTest {
   private static final int WIDTH = 262_144;
   private static final Map<String, String> ONE_TASK = Map.of("spark.master", "local[1]");
