@@ -20,6 +20,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -168,8 +169,7 @@ final class BackwardCommand extends DatasetCommand {
       Dataset<Row> byKey =
           grads
               .rows()
-              .groupBy(
-                  keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
+              .groupBy(keys.stream().map(functions::col).toArray(Column[]::new))
               .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
       // the input file must be read before the join, after which it is unknown
       rows =

@@ -5,6 +5,8 @@ import dev.softmax.job.arrow.ArrowTableProvider;
 import dev.softmax.job.arrow.IpcFormat;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,9 +160,9 @@ record InputDataset(
       while (status.isDirectory()) {
         FileStatus next = null;
         FileStatus[] children = fs.listStatus(status.getPath());
-        java.util.Arrays.sort(
+        Arrays.sort(
             children,
-            java.util.Comparator.comparing((FileStatus c) -> !c.isFile())
+            Comparator.comparing((FileStatus c) -> !c.isFile())
                 .thenComparing(c -> c.getPath().getName()));
         for (FileStatus child : children) {
           if (IpcFormat.isDataFile(child.getPath().getName())) {

@@ -2,6 +2,7 @@ package dev.softmax.job;
 
 import java.io.File;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,7 +89,7 @@ public final class SoftmaxJob {
             // signal
             return 1;
           }
-          java.nio.file.Path log = FailureReport.writeTrace(commandLine.getCommandName(), e);
+          Path log = FailureReport.writeTrace(commandLine.getCommandName(), e);
           err.println(
               "softmax "
                   + commandLine.getCommandName()

@@ -1,9 +1,11 @@
 package dev.softmax.job;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -34,7 +36,7 @@ record Summary(
               .enable(SerializationFeature.INDENT_OUTPUT)
               .writeValueAsString(this)
           + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the summary as JSON", e);
     }
   }
@@ -47,7 +49,7 @@ record Summary(
                 .map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(", ", " [", "]"));
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "%s: %d rows in, %d written, %d skipped, %d quarantined%s; %s %s in %.1f s (%.0f rows/s) -> %s",
         command,
         rowsIn,

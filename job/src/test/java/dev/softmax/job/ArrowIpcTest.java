@@ -8,18 +8,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +81,7 @@ class ArrowIpcTest {
     assertThat(fixed.schema().apply("logits").dataType().catalogString()).isEqualTo("array<float>");
     assertThat(fixed.count()).isEqualTo(120);
     assertThat(fixed.selectExpr("min(size(logits))", "max(size(logits))").collectAsList().get(0))
-        .isEqualTo(org.apache.spark.sql.RowFactory.create(16, 16));
+        .isEqualTo(RowFactory.create(16, 16));
   }
 
   @Test
@@ -181,8 +185,7 @@ class ArrowIpcTest {
   void aTruncatedStreamIsRefusedToo() throws Exception {
     byte[] whole = Files.readAllBytes(dir.resolve("stream.arrow"));
     Path cut =
-        Files.write(
-            dir.resolve("cut-stream.arrow"), java.util.Arrays.copyOf(whole, whole.length * 6 / 10));
+        Files.write(dir.resolve("cut-stream.arrow"), Arrays.copyOf(whole, whole.length * 6 / 10));
     JobTestKit.Result r =
         run(
             "forward",
@@ -247,15 +250,12 @@ class ArrowIpcTest {
     long rows = 0;
     try (Stream<Path> files = Files.list(viaArrow)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".arrow")).toList()) {
-        assertThat(
-                new String(Files.readAllBytes(f), 0, 6, java.nio.charset.StandardCharsets.US_ASCII))
+        assertThat(new String(Files.readAllBytes(f), 0, 6, StandardCharsets.US_ASCII))
             .isEqualTo("ARROW1");
         try (var allocator = new RootAllocator();
             var reader =
                 new ArrowFileReader(
-                    FileChannel.open(f),
-                    allocator,
-                    org.apache.arrow.compression.CommonsCompressionFactory.INSTANCE)) {
+                    FileChannel.open(f), allocator, CommonsCompressionFactory.INSTANCE)) {
           for (ArrowBlock block : reader.getRecordBlocks()) {
             reader.loadRecordBatch(block);
             rows += reader.getVectorSchemaRoot().getRowCount();

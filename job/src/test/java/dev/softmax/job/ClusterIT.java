@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -410,7 +411,7 @@ class ClusterIT {
       victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList().get(3);
     }
     byte[] bytes = Files.readAllBytes(victim);
-    Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.write(victim, Arrays.copyOf(bytes, bytes.length / 2));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
     Path failLog = dir.resolve("run-local-fail.log");
     Process fail =

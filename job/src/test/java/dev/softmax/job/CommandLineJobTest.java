@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.softmax.udf.SqlFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -127,7 +128,7 @@ class CommandLineJobTest {
     JobProcess p =
         JobProcess.start(
             dir.resolve("scalar.log"),
-            java.util.Map.of("softmax.kernel", "scalar"),
+            Map.of("softmax.kernel", "scalar"),
             "forward",
             "--input",
             in.toString(),

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -41,7 +42,7 @@ class FailuresJobTest {
     }
     Path victim = files.get(files.size() - 1);
     byte[] bytes = Files.readAllBytes(victim);
-    Files.write(victim, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.write(victim, Arrays.copyOf(bytes, bytes.length / 2));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
     Path log = dir.resolve("job.log");
     System.setProperty(FailureReport.LOG_FILE_PROPERTY, log.toString());
@@ -86,7 +87,7 @@ class FailuresJobTest {
     try (Stream<Path> s = Files.list(in)) {
       victim = s.filter(p -> p.toString().endsWith(".parquet")).sorted().findFirst().orElseThrow();
     }
-    Files.write(victim, java.util.Arrays.copyOf(Files.readAllBytes(victim), 100));
+    Files.write(victim, Arrays.copyOf(Files.readAllBytes(victim), 100));
     Files.deleteIfExists(victim.resolveSibling("." + victim.getFileName() + ".crc"));
     assertOneLine(
         run("forward", "--input", in.toString(), "--output", dir.resolve("out").toString()),

@@ -1,6 +1,7 @@
 package dev.softmax.udf;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,11 @@ import org.apache.spark.sql.catalyst.expressions.V2ExpressionUtils;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple3;
+import scala.collection.Seq;
 import scala.runtime.BoxedUnit;
 
 /**
@@ -78,7 +81,7 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
               > SELECT _FUNC_(array(0.5d, 0.5d));
                [[0.25,-0.25],[-0.25,0.25]]
         """);
-    return java.util.Collections.unmodifiableMap(m);
+    return Collections.unmodifiableMap(m);
   }
 
   /** Spark loads providers with a public no-argument constructor. */
@@ -107,13 +110,11 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
    * Binds {@code function} to the arguments' types, as the catalog path does, and makes Spark's
    * expression for it.
    */
-  private static Expression bind(UnboundFunction function, scala.collection.Seq<Expression> args) {
+  private static Expression bind(UnboundFunction function, Seq<Expression> args) {
     List<StructField> fields = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       Expression e = args.apply(i);
-      fields.add(
-          new StructField(
-              "_" + i, e.dataType(), e.nullable(), org.apache.spark.sql.types.Metadata.empty()));
+      fields.add(new StructField("_" + i, e.dataType(), e.nullable(), Metadata.empty()));
     }
     BoundFunction bound = function.bind(new StructType(fields.toArray(StructField[]::new)));
     // toSeq() is the Seq that Scala line's Spark takes

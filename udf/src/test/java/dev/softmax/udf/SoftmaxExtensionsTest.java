@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,10 +83,7 @@ class SoftmaxExtensionsTest {
     String text =
         String.join(
             "\n",
-            spark
-                .sql("DESCRIBE FUNCTION EXTENDED softmax")
-                .as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList());
+            spark.sql("DESCRIBE FUNCTION EXTENDED softmax").as(Encoders.STRING()).collectAsList());
     assertThat(text)
         .contains(
             "Function: softmax",
@@ -102,10 +100,7 @@ class SoftmaxExtensionsTest {
   @Test
   void showFunctionsListsThemAll() {
     List<String> names =
-        spark
-            .sql("SHOW FUNCTIONS LIKE '*softmax*'")
-            .as(org.apache.spark.sql.Encoders.STRING())
-            .collectAsList();
+        spark.sql("SHOW FUNCTIONS LIKE '*softmax*'").as(Encoders.STRING()).collectAsList();
     assertThat(names)
         .contains(
             "softmax",
@@ -136,7 +131,7 @@ class SoftmaxExtensionsTest {
       String got =
           spark
               .sql("SELECT CAST(" + expression + " AS STRING)")
-              .as(org.apache.spark.sql.Encoders.STRING())
+              .as(Encoders.STRING())
               .collectAsList()
               .get(0)
               .replace(" ", "");
@@ -159,7 +154,7 @@ class SoftmaxExtensionsTest {
     assertThat(
             spark
                 .sql("SELECT CAST(p AS STRING) FROM softmax_view")
-                .as(org.apache.spark.sql.Encoders.STRING())
+                .as(Encoders.STRING())
                 .collectAsList())
         .containsExactly("[0.5, 0.5]");
     if (TestSpark.atLeast(spark, 4, 2)) {
@@ -169,7 +164,7 @@ class SoftmaxExtensionsTest {
       assertThat(
               spark
                   .sql("SELECT CAST(p AS STRING) FROM plain_view")
-                  .as(org.apache.spark.sql.Encoders.STRING())
+                  .as(Encoders.STRING())
                   .collectAsList())
           .containsExactly("[0.5, 0.5]");
       spark.sql("DROP VIEW plain_view");

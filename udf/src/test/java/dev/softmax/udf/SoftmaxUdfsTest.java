@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -76,8 +77,7 @@ class SoftmaxUdfsTest {
         .registerJava(
             "sm_by_name",
             SoftmaxUdfs.SoftmaxUdf.class.getName(),
-            org.apache.spark.sql.types.DataTypes.createArrayType(
-                org.apache.spark.sql.types.DataTypes.DoubleType));
+            DataTypes.createArrayType(DataTypes.DoubleType));
     List<Double> p =
         spark.sql("SELECT sm_by_name(array(5d, 5d))").collectAsList().get(0).getList(0);
     assertThat(p).containsExactly(0.5, 0.5);

@@ -12,6 +12,7 @@ import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
+import scala.collection.Iterator;
 
 /** One local Spark session for the module's tests, with the catalog registered as {@code nn}. */
 final class TestSpark {
@@ -66,10 +67,10 @@ final class TestSpark {
       return;
     }
     boolean codegen = inCodegen || plan instanceof WholeStageCodegenExec;
-    for (scala.collection.Iterator<Expression> e = plan.expressions().iterator(); e.hasNext(); ) {
+    for (Iterator<Expression> e = plan.expressions().iterator(); e.hasNext(); ) {
       collect(e.next(), codegen, out);
     }
-    for (scala.collection.Iterator<SparkPlan> c = plan.children().iterator(); c.hasNext(); ) {
+    for (Iterator<SparkPlan> c = plan.children().iterator(); c.hasNext(); ) {
       walk(c.next(), codegen, out);
     }
   }
@@ -78,7 +79,7 @@ final class TestSpark {
     if (e instanceof StaticInvoke && codegen) {
       StaticInvoke s = (StaticInvoke) e;
       List<String> args = new ArrayList<>();
-      for (scala.collection.Iterator<Expression> a = s.arguments().iterator(); a.hasNext(); ) {
+      for (Iterator<Expression> a = s.arguments().iterator(); a.hasNext(); ) {
         Expression arg = a.next();
         args.add(
             arg instanceof Attribute
@@ -93,7 +94,7 @@ final class TestSpark {
               + String.join(", ", args)
               + ")");
     }
-    for (scala.collection.Iterator<Expression> c = e.children().iterator(); c.hasNext(); ) {
+    for (Iterator<Expression> c = e.children().iterator(); c.hasNext(); ) {
       collect(c.next(), codegen, out);
     }
   }

@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.ArrowUtils;
@@ -19,12 +20,7 @@ final class ArrowSchemas {
     StructType spark = new StructType();
     for (Field f : schema.getFields()) {
       spark =
-          spark.add(
-              new StructField(
-                  f.getName(),
-                  type(f, file),
-                  f.isNullable(),
-                  org.apache.spark.sql.types.Metadata.empty()));
+          spark.add(new StructField(f.getName(), type(f, file), f.isNullable(), Metadata.empty()));
     }
     return spark;
   }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.util.List;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -75,10 +76,7 @@ public final class ConnectClientCheck {
           "describe="
               + String.join(
                   " | ",
-                  spark
-                      .sql("DESCRIBE FUNCTION softmax")
-                      .as(org.apache.spark.sql.Encoders.STRING())
-                      .collectAsList()));
+                  spark.sql("DESCRIBE FUNCTION softmax").as(Encoders.STRING()).collectAsList()));
     } finally {
       spark.stop();
     }

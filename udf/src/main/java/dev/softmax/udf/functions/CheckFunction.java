@@ -4,6 +4,7 @@ import dev.softmax.udf.RowCheck;
 import dev.softmax.udf.RowProblem;
 import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.Maximum;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
@@ -52,9 +53,7 @@ public final class CheckFunction implements UnboundFunction {
         + name
         + "(array) - null when the row is valid, else why not: "
         + (logits ? RowCheck.LOGITS : RowCheck.VALUES)
-            .problems().stream()
-                .map(RowProblem::reason)
-                .collect(java.util.stream.Collectors.joining(", "))
+            .problems().stream().map(RowProblem::reason).collect(Collectors.joining(", "))
         + "\n  array: array<float> or array<double>";
   }
 

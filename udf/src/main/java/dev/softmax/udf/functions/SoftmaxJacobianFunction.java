@@ -2,6 +2,7 @@ package dev.softmax.udf.functions;
 
 import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.kernel.Jacobian;
+import java.util.Arrays;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
@@ -66,7 +67,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
       }
       checkWidth(s.length);
       float[][] j = Jacobian.of(s);
-      return new GenericArrayData(java.util.Arrays.stream(j).map(ArrayRows::of).toArray());
+      return new GenericArrayData(Arrays.stream(j).map(ArrayRows::of).toArray());
     }
   }
 
@@ -84,7 +85,7 @@ public final class SoftmaxJacobianFunction implements UnboundFunction {
       }
       checkWidth(s.length);
       double[][] j = Jacobian.of(s);
-      return new GenericArrayData(java.util.Arrays.stream(j).map(ArrayRows::of).toArray());
+      return new GenericArrayData(Arrays.stream(j).map(ArrayRows::of).toArray());
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.softmax.udf.kernel;
 
+import java.util.Arrays;
+
 /**
  * Row-wise softmax {@code S_j = exp(z_j / T) / sum_l exp(z_l / T)} and log-softmax over one row.
  *
@@ -103,7 +105,7 @@ public final class Softmax {
     }
     int arg = argMax(z);
     if (arg < 0) {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
     }
     return arg;
   }

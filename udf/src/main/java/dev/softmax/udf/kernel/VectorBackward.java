@@ -1,5 +1,6 @@
 package dev.softmax.udf.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -45,7 +46,7 @@ final class VectorBackward {
     }
     double dot = acc[0] + acc[1];
     if (!Double.isFinite(dot)) {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
       return;
     }
     DoubleVector d = DoubleVector.broadcast(LANES, dot);
@@ -68,7 +69,7 @@ final class VectorBackward {
     if (VectorSoftmax.forwardInto(z, t, s)) {
       fromProbs(s, g, t, out);
     } else {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
     }
   }
 
@@ -89,7 +90,7 @@ final class VectorBackward {
       dot += (double) s[i] * g[i];
     }
     if (!Double.isFinite(dot)) {
-      java.util.Arrays.fill(out, Float.NaN);
+      Arrays.fill(out, Float.NaN);
       return;
     }
     for (i = 0; i < bound; i += LANES.length()) {
@@ -135,7 +136,7 @@ final class VectorBackward {
     }
     double dot = dotE / total;
     if (!Double.isFinite(dot)) {
-      java.util.Arrays.fill(out, Float.NaN);
+      Arrays.fill(out, Float.NaN);
       return;
     }
     double scale = 1 / total;
@@ -174,7 +175,7 @@ final class VectorBackward {
     }
     double total = acc[0] + acc[1];
     if (!Double.isFinite(total)) {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
       return;
     }
     for (i = 0; i < bound; i += LANES.length()) {
@@ -205,7 +206,7 @@ final class VectorBackward {
       total += g[i];
     }
     if (!Double.isFinite(total)) {
-      java.util.Arrays.fill(out, Float.NaN);
+      Arrays.fill(out, Float.NaN);
       return;
     }
     for (i = 0; i < bound; i += LANES.length()) {

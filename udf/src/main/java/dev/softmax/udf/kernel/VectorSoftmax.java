@@ -1,5 +1,6 @@
 package dev.softmax.udf.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -47,7 +48,7 @@ final class VectorSoftmax {
     }
     double m = VectorMaximum.of(z);
     if (m != m || Double.isInfinite(m)) {
-      java.util.Arrays.fill(out, 0, z.length, Double.NaN);
+      Arrays.fill(out, 0, z.length, Double.NaN);
       return false;
     }
     // a compensated (Kahan) sum in every lane; vectors stay in locals so they are never boxed
@@ -125,7 +126,7 @@ final class VectorSoftmax {
     }
     double m = VectorMaximum.of(z);
     if (m != m || Double.isInfinite(m)) {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
       return;
     }
     double logSum = Math.log1p(sumOfOthers(z, m, t, firstIndexOf(z, m)));

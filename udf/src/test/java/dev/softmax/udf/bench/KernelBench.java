@@ -1,6 +1,7 @@
 package dev.softmax.udf.bench;
 
 import dev.softmax.udf.kernel.Kernels;
+import java.lang.management.ManagementFactory;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +103,7 @@ public final class KernelBench {
 
   /** The forked JVMs get the same options as this one (the Vector API module among them). */
   private static String[] jvmArgs() {
-    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-XX"))
         .toArray(String[]::new);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.softmax.udf.RowProblemException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -91,7 +92,7 @@ class RowChecksTest {
         }
       }
     }
-    assertThat(checked).isEqualTo(2 * BAD.length * java.util.Arrays.stream(WIDTHS).sum());
+    assertThat(checked).isEqualTo(2 * BAD.length * Arrays.stream(WIDTHS).sum());
   }
 
   @Test
@@ -127,7 +128,7 @@ class RowChecksTest {
   void rowsOfOnlyMinusInfinityAreAllMaskedInEitherKindOfArray() {
     for (int n : WIDTHS) {
       Float[] row = new Float[n];
-      java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+      Arrays.fill(row, Float.NEGATIVE_INFINITY);
       for (ArrayData a : arrays(row)) {
         assertThat(string(CheckFunction.FloatLogits.invoke(a)))
             .as("width %d", n)
@@ -239,7 +240,7 @@ class RowChecksTest {
     List<ArrayData> arrays = new ArrayList<>();
     arrays.add(new ColumnarArray(v, n, n));
     arrays.add(unsafe);
-    assertThat(anyNull).isEqualTo(java.util.Arrays.asList(row).contains(null));
+    assertThat(anyNull).isEqualTo(Arrays.asList(row).contains(null));
     return arrays;
   }
 

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +24,7 @@ class KernelsTest {
   private static String kernelOfAJvmWith(String... options)
       throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    var command = new java.util.ArrayList<>(List.of(java));
+    var command = new ArrayList<>(List.of(java));
     command.addAll(List.of(options));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Kernels.class.getName()));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -70,10 +73,10 @@ class KernelsTest {
           assertThat(Math.abs(vectorF[i] - scalarF[i])).isLessThanOrEqualTo(Math.ulp(scalarF[i]));
         }
         if (Double.isNaN(scalar[i])) {
-          assertThat(vector[i]).as("row %s", java.util.Arrays.toString(z)).isNaN();
+          assertThat(vector[i]).as("row %s", Arrays.toString(z)).isNaN();
         } else {
           assertThat(Math.abs(vector[i] - scalar[i]))
-              .as("row %s", java.util.Arrays.toString(z))
+              .as("row %s", Arrays.toString(z))
               .isLessThanOrEqualTo(4 * Math.ulp(scalar[i]));
         }
       }
@@ -89,7 +92,7 @@ class KernelsTest {
   void theVectorLogSoftmaxAndBackwardsAgreeWithTheScalarOnes() {
     double inf = Double.POSITIVE_INFINITY;
     List<double[]> rows =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 new double[0],
                 new double[] {5},
@@ -102,7 +105,7 @@ class KernelsTest {
                 new double[] {
                   3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3
                 }));
-    java.util.Random random = new java.util.Random(7);
+    Random random = new Random(7);
     for (int width = 1; width <= 300; width += 13) {
       double[] z = new double[width];
       for (int i = 0; i < width; i++) {
@@ -119,7 +122,7 @@ class KernelsTest {
         }
         double[] s = new double[n];
         Softmax.scalarForward(z, t, s);
-        String row = "t=" + t + " row " + java.util.Arrays.toString(z);
+        String row = "t=" + t + " row " + Arrays.toString(z);
 
         double[] scalar = new double[n];
         double[] vector = new double[n];

@@ -3,6 +3,7 @@ package dev.softmax.udf.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
@@ -58,13 +59,13 @@ class MaximumTest {
         }
       }
     }
-    assertThat(checked).isEqualTo(8 * SPECIALS.length * java.util.Arrays.stream(WIDTHS).sum());
+    assertThat(checked).isEqualTo(8 * SPECIALS.length * Arrays.stream(WIDTHS).sum());
   }
 
   @Test
   void aRowOfOnlyMinusInfinityHasMaximumMinusInfinityAndAnEmptyRowHasNone() {
     float[] masked = new float[40];
-    java.util.Arrays.fill(masked, Float.NEGATIVE_INFINITY);
+    Arrays.fill(masked, Float.NEGATIVE_INFINITY);
     assertThat(VectorMaximum.of(masked)).isEqualTo(Double.NEGATIVE_INFINITY);
     assertThat(Maximum.scalarOf(masked)).isEqualTo(Double.NEGATIVE_INFINITY);
     assertThat(VectorMaximum.magnitude(masked)).isEqualTo(Double.POSITIVE_INFINITY);

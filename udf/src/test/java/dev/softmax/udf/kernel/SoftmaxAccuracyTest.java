@@ -3,6 +3,7 @@ package dev.softmax.udf.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,12 +13,12 @@ class SoftmaxAccuracyTest {
   private static final double DOUBLE_RELATIVE = 1e-13;
 
   /** Both forward kernels, whichever one this JVM would pick. */
-  static final java.util.Map<String, RowKernels.OfDouble> KERNELS =
-      java.util.Map.of("scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
+  static final Map<String, RowKernels.OfDouble> KERNELS =
+      Map.of("scalar", Softmax::scalarForward, "vector", VectorSoftmax::forward);
 
   /** Both float forward kernels. */
-  static final java.util.Map<String, RowKernels.OfFloat> FLOAT_KERNELS =
-      java.util.Map.of(
+  static final Map<String, RowKernels.OfFloat> FLOAT_KERNELS =
+      Map.of(
           "scalar", FloatKernels::forward,
           "vector", VectorSoftmax::forward);
 

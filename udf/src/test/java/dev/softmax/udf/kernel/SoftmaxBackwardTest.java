@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -144,7 +145,7 @@ class SoftmaxBackwardTest {
         double numeric = (loss(up, g, t) - loss(down, g, t)) / (2 * h);
         assertThat(dz[i])
             .as("trial %d (seed 42), index %d", trial, i)
-            .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-8));
+            .isCloseTo(numeric, Offset.offset(1e-8));
       }
     }
   }
