@@ -16,7 +16,13 @@
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
 #                               its peak RSS; writes out/bench/scale.md
-# Prints Markdown tables and writes them to out/bench/job.md and out/bench/kernels.md.
+# Each mode but --quick writes its results file beside its benchmark, headed by the machine, JDK,
+# date, command and commit (git history is the record of earlier runs):
+#   --full       udf/benchmarks/KernelBench-results.md, job/benchmarks/JobBench-results.md
+#   --processes  job/benchmarks/processes-results.md
+#   --threads    job/benchmarks/threads-results.md
+#   --scale      job/benchmarks/scale-results.md
+# --quick is a smoke run: its tables go to out/bench only. Every mode also prints its tables.
 # Environment: DRIVER_MEMORY (default 8g; 2g for --scale), BENCH_DIR (default out/bench).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -36,7 +42,29 @@ if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -n
 fi
 BENCH_DIR="${BENCH_DIR:-$ROOT/out/bench}"
 mkdir -p "$BENCH_DIR"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB" | tee "$BENCH_DIR/machine.txt"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
+echo "machine: $machine" | tee "$BENCH_DIR/machine.txt"
+
+# Writes the results file $2 of benchmark $1 from the tables in $3 (not for --quick).
+results_file() {
+  [[ $mode == quick ]] && return
+  local name=$1 file=$2 tables=$3 flag=--$mode
+  mkdir -p "$(dirname "$file")"
+  {
+    echo "# $name results"
+    echo
+    echo "- machine: $machine"
+    echo "- JDK: $(java -version 2>&1 | head -1)"
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- command: \`scripts/bench.sh $flag\`"
+    echo "- build: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) (Spark profile $SPARK_PROFILE)"
+    echo
+    echo "Written by the command above; rerunning it rewrites this file."
+    echo
+    cat "$tables"
+  } > "$file"
+  echo "wrote $file" >&2
+}
 
 # One command of the job in a process of its own: "seconds peak-RSS-MiB".
 timed_job() {
@@ -72,6 +100,7 @@ scale_series() {
     rm -rf "$data" "$data.probs" "$data.grads"
   done
   cat "$out"
+  results_file "Scale series" "$ROOT/job/benchmarks/scale-results.md" "$out"
 }
 
 # The identity copy (dev.softmax.job.bench.ParquetCopy) launched as run-local.sh launches the job,
@@ -171,6 +200,7 @@ processes() {
       line("backward from logits / copy of its input", "backward from logits", "copy (logits, grad)")
     }' "$dir/times.txt" > "$out"
   cat "$out"
+  results_file "Whole processes" "$ROOT/job/benchmarks/processes-results.md" "$out"
   rm -rf "$dir/logits" "$dir/probs" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir/time.txt"
 }
 
@@ -241,6 +271,7 @@ JFC
       for (i = 1; i < k; i++) printf " %+.2f |", med(order[i], "") - med(order[0], ""); printf "\n"
     }' "$dir/cpu.txt" > "$out"
   cat "$out"
+  results_file "CPU by thread" "$ROOT/job/benchmarks/threads-results.md" "$out"
   rm -rf "$dir/logits" "$dir"/copy "$dir"/forward*
 }
 
@@ -261,6 +292,7 @@ echo "== kernels (JMH)"
 spark_java -cp "$UDF_BUILD/test-classes:$UDF_BUILD/classes:$(cat "$UDF_BUILD/test-classpath.txt")" \
   dev.softmax.udf.bench.KernelBench "$mode" | tee "$BENCH_DIR/kernels.log" | sed -n '/^Kernel ns per element/,$p' > "$BENCH_DIR/kernels.md"
 cat "$BENCH_DIR/kernels.md"
+results_file KernelBench "$ROOT/udf/benchmarks/KernelBench-results.md" "$BENCH_DIR/kernels.md"
 
 echo "== job"
 spark_java -Xmx"${DRIVER_MEMORY:-8g}" \
@@ -268,3 +300,4 @@ spark_java -Xmx"${DRIVER_MEMORY:-8g}" \
   dev.softmax.job.bench.JobBench "$mode" "$BENCH_DIR/data" "$BENCH_DIR/job.md" > "$BENCH_DIR/job.log" 2>&1 \
   || { tail -30 "$BENCH_DIR/job.log"; exit 1; }
 cat "$BENCH_DIR/job.md"
+results_file JobBench "$ROOT/job/benchmarks/JobBench-results.md" "$BENCH_DIR/job.md"
