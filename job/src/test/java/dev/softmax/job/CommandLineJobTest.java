@@ -10,6 +10,7 @@ import dev.softmax.udf.SqlFunction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +114,7 @@ class CommandLineJobTest {
   }
 
   @Test
+  @Tag(JobProcess.TAG)
   void theSummaryNamesTheKernelTheExecutorsRanAndAScalarOneIsToldWithTheFlagToAdd()
       throws Exception {
     Path in = dir.resolve("in");
