@@ -10,10 +10,10 @@ import org.apache.spark.sql.SparkSession;
  * Which forward kernel the executors run, asked of the executors themselves (their JVM flags decide
  * it, not the driver's) by a small Spark job of one task per task slot: an RDD job of one stage,
  * with no query to plan, no generated code and no shuffle (a Dataset with {@code distinct} costs a
- * fresh driver about a second: docs/performance.md, "Start-up"). A managed cluster that does not
- * pass {@code --add-modules jdk.incubator.vector} to its executors runs the scalar kernel, and the
- * run says so. In local mode the executors are threads of the driver's JVM: the driver answers for
- * them, without a job (about a third of a second of a fresh driver's time).
+ * fresh driver about a second: docs/performance.md, "Where a forward job's time goes"). A managed
+ * cluster that does not pass {@code --add-modules jdk.incubator.vector} to its executors runs the
+ * scalar kernel, and the run says so. In local mode the executors are threads of the driver's JVM:
+ * the driver answers for them, without a job (about a third of a second of a fresh driver's time).
  */
 final class ExecutorKernels {
   static final String FLAG = "--add-modules jdk.incubator.vector";

@@ -20,7 +20,8 @@ import org.apache.spark.sql.Row;
  * a run whose written rows are all its rows (no rules, or a bad row fails it) takes the count of a
  * file write from the write command ({@link WrittenRows}) rather than observing: an observation
  * runs outside generated code, so it splits the read, the functions and the write's sort into two
- * stages: more CPU time per run, whatever its size (docs/performance.md, "Where the time goes").
+ * stages, which costs more CPU time per run, whatever the number of rows it counts
+ * (docs/performance.md, "Where a forward job's time goes").
  */
 final class RowCounts {
   private final Observation seen = new Observation("rows");

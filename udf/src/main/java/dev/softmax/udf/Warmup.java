@@ -22,7 +22,7 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
  * and the Vector API kernels, which run tens of times slower until C2 compiles them) before the
  * first real rows arrive. A launcher does this on a background thread while Spark starts: in local
  * mode the executors are threads of the same JVM. Without it a fresh JVM spends about a third of a
- * second per function on its first rows (docs/performance.md, "Start-up").
+ * second per function on its first rows (docs/performance.md, "Where a forward job's time goes").
  *
  * <p>The rows alternate between the two kinds of Spark array a query hands the functions (the
  * columnar reader's and an {@link UnsafeArrayData}), so the compiled code expects both.

@@ -2,8 +2,8 @@ package dev.softmax.udf.kernel;
 
 /**
  * exp(x), within 3u (u = 2^-53) of the exact value for -708 <= x <= 0, for the scalar float
- * kernels: in about half of {@link Math#exp}'s time (docs/performance.md, "The exp"), and exp is
- * most of what the scalar kernels cost. The JDK offers no exponential that trades its last ulp for
+ * kernels: in about half of {@link Math#exp}'s time (docs/performance.md, "exp"), and exp is most
+ * of what the scalar kernels cost. The JDK offers no exponential that trades its last ulp for
  * speed, and the float rows can spend that ulp: {@link FloatKernels} derives their bound with this
  * one's 3u. {@link Math#fma} is a single instruction on x86-64 processors with FMA3 and on ARMv8.
  *

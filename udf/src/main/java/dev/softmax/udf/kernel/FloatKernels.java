@@ -188,7 +188,7 @@ final class FloatKernels {
   /**
    * {@code x} widened into {@code w[from..from + x.length)}. Conversions get loops of their own,
    * which the JIT vectorizes: a loop that mixes float loads or stores with double arithmetic it
-   * leaves scalar, several times slower (docs/performance.md, "C2 pitfalls").
+   * leaves scalar, several times slower (docs/performance.md, "C2: float and double in one loop").
    */
   private static double[] widened(float[] x, double[] w, int from) {
     for (int i = 0; i < x.length; i++) {
@@ -232,7 +232,7 @@ final class FloatKernels {
    * forward, the log-softmax and the backward from logits is computed from that sum, so the whole
    * row comes out NaN, as the contract says. One comparison per element costs about half as much as
    * {@code Math.max} on the widened row, whose NaN rule is a chain of blends (see
-   * docs/performance.md, "Tried and dropped").
+   * docs/performance.md, "The row's maximum").
    */
   private static double largest(float[] z) {
     float max = Float.NEGATIVE_INFINITY;

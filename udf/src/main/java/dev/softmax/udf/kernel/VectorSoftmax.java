@@ -142,7 +142,8 @@ final class VectorSoftmax {
    * Vector API's own methods are exempt), and a vector passed to or returned from a call left out
    * of line is an object. So each loop has a method whose arguments are arrays and scalars, where a
    * call that C2 leaves out of line costs nothing per element, and {@link #logOutputs} writes its
-   * arithmetic out in the loop (docs/performance.md, "C2 pitfalls").
+   * arithmetic out in the loop instead of calling a method that takes or returns a vector
+   * (docs/performance.md, "C2: the node-count inlining cut-off (2.5-3x slower)").
    */
   private static double sumOfOthers(double[] z, double m, double t, int arg) {
     DoubleVector sum = DoubleVector.zero(LANES);
@@ -273,7 +274,7 @@ final class VectorSoftmax {
 
   /**
    * The same for float rows, a vector of lanes at a time: a scalar scan costs a visible share of
-   * the row (docs/performance.md, "Where the time goes").
+   * the row (docs/performance.md, "The row's maximum").
    */
   private static int firstIndexOf(float[] z, float m) {
     int bound = WIDE.loopBound(z.length);
