@@ -81,6 +81,46 @@ public final class SoftmaxExtensions implements SparkSessionExtensionsProvider {
               > SELECT _FUNC_(array(0.5d, 0.5d));
                [[0.25,-0.25],[-0.25,0.25]]
         """);
+    m.put(
+        "cross_entropy",
+        """
+              > SELECT _FUNC_(array(0d, 0d), 1);
+               0.6931471805599453
+              > SELECT _FUNC_(array(0d, 0d), -100);
+               0.0
+              > SELECT _FUNC_(array(0d, 0d), array(0.25d, 0.75d));
+               0.6931471805599453
+        """);
+    m.put(
+        "cross_entropy_backward",
+        """
+              > SELECT _FUNC_(array(0d, 0d), 1);
+               [0.5,-0.5]
+        """);
+    m.put(
+        "kl_distill",
+        """
+              > SELECT _FUNC_(array(1d, 2d), array(1d, 2d), 2.0);
+               0.0
+        """);
+    m.put(
+        "kl_distill_backward",
+        """
+              > SELECT _FUNC_(array(0d, 0d), array(0d, double('-Infinity')), 2.0);
+               [-1.0,1.0]
+        """);
+    m.put(
+        "softmax_entropy",
+        """
+              > SELECT _FUNC_(array(0d, 0d, 0d, 0d));
+               1.3862943611198906
+        """);
+    m.put(
+        "softmax_topk",
+        """
+              > SELECT _FUNC_(array(0d, 0d, double('-Infinity')), 1);
+               [{0,0.5}]
+        """);
     return Collections.unmodifiableMap(m);
   }
 

@@ -4,14 +4,20 @@ import static dev.softmax.udf.RowCheck.LOGITS;
 import static dev.softmax.udf.RowCheck.VALUES;
 
 import dev.softmax.udf.functions.CheckFunction;
+import dev.softmax.udf.functions.CrossEntropyBackwardFunction;
+import dev.softmax.udf.functions.CrossEntropyFunction;
+import dev.softmax.udf.functions.KlDistillBackwardFunction;
+import dev.softmax.udf.functions.KlDistillFunction;
 import dev.softmax.udf.functions.LogSoftmaxBackwardFunction;
 import dev.softmax.udf.functions.LogSoftmaxCheckedFunction;
 import dev.softmax.udf.functions.LogSoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxBackwardFromLogitsFunction;
 import dev.softmax.udf.functions.SoftmaxBackwardFunction;
 import dev.softmax.udf.functions.SoftmaxCheckedFunction;
+import dev.softmax.udf.functions.SoftmaxEntropyFunction;
 import dev.softmax.udf.functions.SoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxJacobianFunction;
+import dev.softmax.udf.functions.SoftmaxTopKFunction;
 import dev.softmax.udf.kernel.Kernels;
 import dev.softmax.udf.kernel.Temperature;
 import java.util.Arrays;
@@ -39,6 +45,12 @@ public enum SqlFunction {
   SOFTMAX_CHECKED(new SoftmaxCheckedFunction()),
   /** {@link #LOG_SOFTMAX} that fails the query on a bad row: it checks its own argument. */
   LOG_SOFTMAX_CHECKED(new LogSoftmaxCheckedFunction()),
+  CROSS_ENTROPY(new CrossEntropyFunction(), LOGITS),
+  CROSS_ENTROPY_BACKWARD(new CrossEntropyBackwardFunction(), LOGITS),
+  KL_DISTILL(new KlDistillFunction(), LOGITS, LOGITS),
+  KL_DISTILL_BACKWARD(new KlDistillBackwardFunction(), LOGITS, LOGITS),
+  SOFTMAX_ENTROPY(new SoftmaxEntropyFunction(), LOGITS),
+  SOFTMAX_TOPK(new SoftmaxTopKFunction(), LOGITS),
   CHECK_LOGITS(CheckFunction.logits()),
   CHECK_VALUES(CheckFunction.values());
 

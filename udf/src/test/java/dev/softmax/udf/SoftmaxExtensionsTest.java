@@ -119,7 +119,13 @@ class SoftmaxExtensionsTest {
         "softmax_backward",
         "softmax_backward_from_logits",
         "log_softmax_backward",
-        "softmax_jacobian"
+        "softmax_jacobian",
+        "cross_entropy",
+        "cross_entropy_backward",
+        "kl_distill",
+        "kl_distill_backward",
+        "softmax_entropy",
+        "softmax_topk"
       })
   void theDocumentedExamplesGiveTheDocumentedResults(String name) {
     Matcher m =

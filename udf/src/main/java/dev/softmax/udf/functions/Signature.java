@@ -4,7 +4,10 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -68,6 +71,15 @@ final class Signature {
     if (!(type instanceof NumericType)) {
       throw new UnsupportedOperationException(
           usage + ": " + argument + " must be a number, got " + type.catalogString());
+    }
+  }
+
+  /** The argument at {@code index}, which must be an int or a bigint (a class index, a count). */
+  static void integral(String usage, StructType input, int index, String argument) {
+    DataType type = input.fields()[index].dataType();
+    if (!(type instanceof IntegerType || type instanceof LongType || type instanceof ShortType)) {
+      throw new UnsupportedOperationException(
+          usage + ": " + argument + " must be an int or a bigint, got " + type.catalogString());
     }
   }
 

@@ -1,0 +1,181 @@
+package dev.softmax.udf.functions;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+
+/**
+ * The loss functions' rows: reads their arrays (null, or a null element, gives null), calls a loss
+ * kernel and names the SQL function in a kernel's refusal (a bad label, two lengths). A loss is a
+ * {@code Float} or a {@code Double}: a conditional that picks one of the two must cast a branch to
+ * {@code Object}, or Java unboxes both and widens the float (Spark then gets a {@code Double} for a
+ * float column, and a null loss throws).
+ */
+final class LossRows {
+  private LossRows() {}
+
+  /** A loss of one float row. */
+  @FunctionalInterface
+  interface FloatLoss {
+    float apply(float[] z);
+  }
+
+  /** A loss of one double row. */
+  @FunctionalInterface
+  interface DoubleLoss {
+    double apply(double[] z);
+  }
+
+  /** A loss of two float rows. */
+  @FunctionalInterface
+  interface FloatPairLoss {
+    float apply(float[] a, float[] b);
+  }
+
+  /** A loss of two double rows. */
+  @FunctionalInterface
+  interface DoublePairLoss {
+    double apply(double[] a, double[] b);
+  }
+
+  /** A gradient of one float row into an output row. */
+  @FunctionalInterface
+  interface FloatGrad {
+    void apply(float[] z, float[] out);
+  }
+
+  /** A gradient of one double row into an output row. */
+  @FunctionalInterface
+  interface DoubleGrad {
+    void apply(double[] z, double[] out);
+  }
+
+  /** A gradient of two float rows into an output row. */
+  @FunctionalInterface
+  interface FloatPairGrad {
+    void apply(float[] a, float[] b, float[] out);
+  }
+
+  /** A gradient of two double rows into an output row. */
+  @FunctionalInterface
+  interface DoublePairGrad {
+    void apply(double[] a, double[] b, double[] out);
+  }
+
+  /** Whether any of the first {@code n} arguments is null. */
+  static boolean anyNull(InternalRow row, int n) {
+    for (int i = 0; i < n; i++) {
+      if (row.isNullAt(i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static Float floatLoss(String function, InternalRow row, int i, FloatLoss loss) {
+    float[] z = ArrayRows.floats(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    try {
+      return loss.apply(z);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+  }
+
+  static Double doubleLoss(String function, InternalRow row, int i, DoubleLoss loss) {
+    double[] z = ArrayRows.doubles(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    try {
+      return loss.apply(z);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+  }
+
+  static Float floatLoss(String function, InternalRow row, int i, int j, FloatPairLoss loss) {
+    float[] a = ArrayRows.floats(row.getArray(i));
+    float[] b = ArrayRows.floats(row.getArray(j));
+    if (a == null || b == null) {
+      return null;
+    }
+    try {
+      return loss.apply(a, b);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+  }
+
+  static Double doubleLoss(String function, InternalRow row, int i, int j, DoublePairLoss loss) {
+    double[] a = ArrayRows.doubles(row.getArray(i));
+    double[] b = ArrayRows.doubles(row.getArray(j));
+    if (a == null || b == null) {
+      return null;
+    }
+    try {
+      return loss.apply(a, b);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+  }
+
+  static ArrayData floatGrad(String function, InternalRow row, int i, FloatGrad grad) {
+    float[] z = ArrayRows.floats(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    float[] out = new float[z.length];
+    try {
+      grad.apply(z, out);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+    return ArrayRows.of(out);
+  }
+
+  static ArrayData doubleGrad(String function, InternalRow row, int i, DoubleGrad grad) {
+    double[] z = ArrayRows.doubles(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    double[] out = new double[z.length];
+    try {
+      grad.apply(z, out);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+    return ArrayRows.of(out);
+  }
+
+  static ArrayData floatGrad(String function, InternalRow row, int i, int j, FloatPairGrad grad) {
+    float[] a = ArrayRows.floats(row.getArray(i));
+    float[] b = ArrayRows.floats(row.getArray(j));
+    if (a == null || b == null) {
+      return null;
+    }
+    float[] out = new float[a.length];
+    try {
+      grad.apply(a, b, out);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+    return ArrayRows.of(out);
+  }
+
+  static ArrayData doubleGrad(String function, InternalRow row, int i, int j, DoublePairGrad grad) {
+    double[] a = ArrayRows.doubles(row.getArray(i));
+    double[] b = ArrayRows.doubles(row.getArray(j));
+    if (a == null || b == null) {
+      return null;
+    }
+    double[] out = new double[a.length];
+    try {
+      grad.apply(a, b, out);
+    } catch (IllegalArgumentException e) {
+      throw ArrayRows.named(function, e);
+    }
+    return ArrayRows.of(out);
+  }
+}
