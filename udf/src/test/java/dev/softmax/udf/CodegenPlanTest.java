@@ -85,6 +85,10 @@ class CodegenPlanTest {
         .containsExactly(
             "check_logits",
             "check_values",
+            "cross_entropy",
+            "cross_entropy_backward",
+            "kl_distill",
+            "kl_distill_backward",
             "log_softmax",
             "log_softmax_backward",
             "log_softmax_checked",
@@ -92,6 +96,8 @@ class CodegenPlanTest {
             "softmax_backward",
             "softmax_backward_from_logits",
             "softmax_checked",
-            "softmax_jacobian");
+            "softmax_entropy",
+            "softmax_jacobian",
+            "softmax_topk");
   }
 }
