@@ -15,6 +15,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
+# every relative link and anchor of README.md and docs/ resolves
+./scripts/check-links.sh
 if [[ ${1:-} == --unit ]]; then
   shift
   mvn -B -ntp "$@" test -DexcludedGroups=driver-process
