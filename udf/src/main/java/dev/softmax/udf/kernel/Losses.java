@@ -100,6 +100,10 @@ public final class Losses {
     Rows.sameLength("logits", z.length, "target_probs", q.length);
     double[] logS = new double[z.length];
     Softmax.logForward(z, Temperature.NONE, logS);
+    if (z.length > 0 && Double.isNaN(logS[0])) {
+      // a row with no softmax is NaN throughout, whatever classes the targets skip
+      return Double.NaN;
+    }
     return -weightedSum(q, logS);
   }
 
@@ -152,8 +156,10 @@ public final class Losses {
     Sum sum = new Sum();
     for (int j = 0; j < z.length; j++) {
       double lp = logP[j];
-      if (lp != Double.NEGATIVE_INFINITY) {
-        sum.add(Math.exp(lp) * (lp - logQ[j]));
+      double p = Math.exp(lp);
+      // p = 0 (masked, or underflowed) adds 0 even where the student's class is masked
+      if (p != 0) {
+        sum.add(p * (lp - logQ[j]));
       }
     }
     return temperature * temperature * sum.value();

@@ -395,6 +395,19 @@ class LossesTest {
   }
 
   @Test
+  void nanLogitGivesNanLossEvenWhereEveryTargetIsZero() {
+    assertThat(Losses.crossEntropy(new double[] {1, NAN}, new double[] {0, 0})).isNaN();
+  }
+
+  @Test
+  void teacherProbabilityThatUnderflowsToZeroAddsNothingOnAMaskedStudentClass() {
+    // exp(-1000) is 0 in double: the class adds 0 (0 log 0 = 0), as a masked teacher class does
+    double[] student = {0, Double.NEGATIVE_INFINITY};
+    assertThat(Losses.klDistill(student, new double[] {0, -1000}, 1.0)).isZero();
+    assertThat(Losses.klDistill(student, new double[] {0, Double.NEGATIVE_INFINITY}, 1.0)).isZero();
+  }
+
+  @Test
   void positiveInfiniteLogitGivesNanLoss() {
     assertAllNaN(
         new double[] {1, Double.POSITIVE_INFINITY, 2},
