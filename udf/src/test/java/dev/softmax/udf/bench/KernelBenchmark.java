@@ -1,5 +1,6 @@
 package dev.softmax.udf.bench;
 
+import dev.softmax.udf.kernel.Losses;
 import dev.softmax.udf.kernel.Softmax;
 import dev.softmax.udf.kernel.SoftmaxBackward;
 import java.util.Random;
@@ -34,6 +35,8 @@ public class KernelBenchmark {
   private double[] sd;
   private double[] yd;
   private double[] outD;
+  private final int[] topIndex = new int[5];
+  private final double[] topProb = new double[5];
 
   @Setup
   public void setUp() {
@@ -118,5 +121,37 @@ public class KernelBenchmark {
   public double[] logBackwardDouble() {
     SoftmaxBackward.fromLogProbs(yd, gd, 1.0, outD);
     return outD;
+  }
+
+  @Benchmark
+  public float crossEntropyFloat() {
+    return Losses.crossEntropy(zf, width / 2, Losses.DEFAULT_IGNORE_INDEX, 0);
+  }
+
+  @Benchmark
+  public double crossEntropyDouble() {
+    return Losses.crossEntropy(zd, width / 2, Losses.DEFAULT_IGNORE_INDEX, 0);
+  }
+
+  @Benchmark
+  public float[] crossEntropyBackwardFloat() {
+    Losses.crossEntropyBackward(zf, width / 2, Losses.DEFAULT_IGNORE_INDEX, 0, 1, outF);
+    return outF;
+  }
+
+  @Benchmark
+  public double[] crossEntropyBackwardDouble() {
+    Losses.crossEntropyBackward(zd, width / 2, Losses.DEFAULT_IGNORE_INDEX, 0, 1, outD);
+    return outD;
+  }
+
+  @Benchmark
+  public float entropyFloat() {
+    return Losses.entropy(zf, 1.0);
+  }
+
+  @Benchmark
+  public int topFiveFloat() {
+    return Losses.topK(zf, 5, 1.0, topIndex, topProb);
   }
 }
