@@ -55,7 +55,9 @@ public final class Warmup {
 
   /**
    * Parses each function's qualified name as {@link SqlFunction#call} has Spark do, then calls it
-   * on {@code rows} rows of float32 (a function of two arrays gets the same row twice).
+   * on {@code rows} rows of float32 (a function of two arrays gets the same row twice). For the
+   * functions whose arguments are arrays alone: the job's forward and backward functions and the
+   * checks.
    */
   public static void run(List<SqlFunction> functions, int rows) {
     for (SqlFunction f : functions) {

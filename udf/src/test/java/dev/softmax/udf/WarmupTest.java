@@ -18,8 +18,19 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The warm-up runs every function on good rows, of both kinds of Spark array, without a session.
  */
 class WarmupTest {
+  /** Every function of arrays alone; the losses take scalars too, and no job command calls them. */
   @ParameterizedTest
-  @EnumSource(SqlFunction.class)
+  @EnumSource(
+      value = SqlFunction.class,
+      mode = EnumSource.Mode.EXCLUDE,
+      names = {
+        "CROSS_ENTROPY",
+        "CROSS_ENTROPY_BACKWARD",
+        "KL_DISTILL",
+        "KL_DISTILL_BACKWARD",
+        "SOFTMAX_ENTROPY",
+        "SOFTMAX_TOPK"
+      })
   void runsEachFunction(SqlFunction f) {
     assertThatCode(() -> Warmup.run(List.of(f), 4)).doesNotThrowAnyException();
   }

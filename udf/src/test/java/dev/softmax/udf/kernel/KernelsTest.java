@@ -156,7 +156,16 @@ class KernelsTest {
         Softmax.scalarLogForward(z, t, y);
         SoftmaxBackward.scalarFromLogProbs(y, g, t, scalar);
         VectorBackward.fromLogProbs(y, g, t, vector);
-        assertCloseAbsolute(row + " from log-probs", scalar, vector, s, g, 8);
+        // each is held to the double backward's contract, (2 ceil(log2 L) + 4) u of the scale, so
+        // within twice that of each other (as from logits below); the vector kernel's sum order
+        // depends on whether C2 has compiled it yet, and a fixed 8 ulps failed at L = 40
+        assertCloseAbsolute(
+            row + " from log-probs",
+            scalar,
+            vector,
+            s,
+            g,
+            2 * (2 * (32 - Integer.numberOfLeadingZeros(Math.max(n - 1, 1))) + 4));
         float[] yf = RandomRows.toFloats(y);
         FloatKernels.fromLogProbs(yf, gf, t, scalarF);
         VectorBackward.fromLogProbs(yf, gf, t, vectorF);
