@@ -32,7 +32,8 @@ public final class CrossEntropyBackwardFunction implements UnboundFunction {
     return USAGE
         + " - the gradient dL/dz = upstream * (softmax(z) sum(q) - q) of cross_entropy; zeros for"
         + " an ignored row\n"
-        + "  logits: the logits z, array<float> or array<double>; the gradient has their type\n"
+        + "  logits: the logits z, array<float> or array<double>; the gradient has their type;"
+        + " array<array<...>> per token, with labels array<int|bigint>\n"
         + "  label: the class index y in [0, L), int or bigint (q is one-hot)\n"
         + "  ignore_index: a label that gives a gradient of zeros (default -100)\n"
         + "  label_smoothing: e in [0, 1]: q_j = (1 - e) [j = y] + e / L (default 0)\n"
@@ -42,6 +43,13 @@ public final class CrossEntropyBackwardFunction implements UnboundFunction {
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 2, 5);
     ArrayType logits = Signature.floatingArray(USAGE, input, 0, "logits");
     ArrayType result = Signature.resultOf(logits);

@@ -30,7 +30,8 @@ public final class CrossEntropyFunction implements UnboundFunction {
     return USAGE
         + " - the cross-entropy -sum_j q_j log softmax(z)_j of the row, as PyTorch's"
         + " F.cross_entropy(reduction='none')\n"
-        + "  logits: the logits z, array<float> or array<double>; the loss has their element type\n"
+        + "  logits: the logits z, array<float> or array<double>; the loss has their element type;"
+        + " array<array<...>> per token, with labels array<int|bigint>: one loss per token\n"
         + "  label: the class index y in [0, L), int or bigint (q is one-hot)\n"
         + "  ignore_index: a label that gives loss 0 (default -100)\n"
         + "  label_smoothing: e in [0, 1]: q_j = (1 - e) [j = y] + e / L (default 0)\n"
@@ -39,6 +40,13 @@ public final class CrossEntropyFunction implements UnboundFunction {
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 2, 4);
     ArrayType logits = Signature.floatingArray(USAGE, input, 0, "logits");
     DataType element = logits.elementType();

@@ -28,7 +28,8 @@ public final class KlDistillBackwardFunction implements UnboundFunction {
   public String description() {
     return USAGE
         + " - the gradient upstream * T (softmax(z / T) - softmax(t / T)) of kl_distill\n"
-        + "  student_logits: z, array<float> or array<double>; the gradient has their type\n"
+        + "  student_logits: z, array<float> or array<double>; the gradient has their type;"
+        + " array<array<...>> per token\n"
         + "  teacher_logits: t, an array of the same element type and length\n"
         + "  temperature: T, a finite number > 0\n"
         + "  upstream: dLoss/dL, a number (default 1)";
@@ -36,6 +37,13 @@ public final class KlDistillBackwardFunction implements UnboundFunction {
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 3, 4);
     ArrayType student = Signature.floatingArray(USAGE, input, 0, "student_logits");
     ArrayType teacher =

@@ -26,13 +26,21 @@ public final class KlDistillFunction implements UnboundFunction {
   public String description() {
     return USAGE
         + " - T^2 KL(softmax(t / T) || softmax(z / T)), 0 log 0 = 0\n"
-        + "  student_logits: z, array<float> or array<double>; the loss has their element type\n"
+        + "  student_logits: z, array<float> or array<double>; the loss has their element type;"
+        + " array<array<...>> per token\n"
         + "  teacher_logits: t, an array of the same element type and length\n"
         + "  temperature: T, a finite number > 0";
   }
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 3, 3);
     ArrayType student = Signature.floatingArray(USAGE, input, 0, "student_logits");
     ArrayType teacher =

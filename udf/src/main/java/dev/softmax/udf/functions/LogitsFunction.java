@@ -44,12 +44,20 @@ abstract class LogitsFunction implements UnboundFunction {
         + " - "
         + summary
         + "\n"
-        + "  logits: array<float> or array<double>; the result has the same element type\n"
+        + "  logits: array<float> or array<double>; the result has the same element type"
+        + " (array<array<...>>: per token, along the last axis)\n"
         + "  temperature: T, a finite number > 0 (default 1)";
   }
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(name, SoftmaxCatalog.DEFAULT_NAME + "." + name, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(usage, input, 1, 2);
     ArrayType logits = Signature.floatingArray(usage, input, 0, "logits");
     boolean isFloat = Signature.isFloat(logits);

@@ -61,13 +61,20 @@ abstract class PairFunction implements UnboundFunction {
         + first
         + ": "
         + firstMeaning
-        + ", array<float> or array<double>\n"
+        + ", array<float> or array<double> (array<array<...>>: per token, and so grad)\n"
         + "  grad: the upstream gradient, an array of the same element type and length\n"
         + "  temperature: T used in the forward pass, a finite number > 0 (default 1)";
   }
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(name, SoftmaxCatalog.DEFAULT_NAME + "." + name, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(usage, input, 2, 3);
     ArrayType a = Signature.floatingArray(usage, input, 0, first);
     ArrayType grad = Signature.sameElementType(usage, input, 1, "grad", a, first);

@@ -25,12 +25,20 @@ public final class SoftmaxEntropyFunction implements UnboundFunction {
   public String description() {
     return USAGE
         + " - the entropy -sum_j S_j log S_j of S = softmax(z / T), 0 log 0 = 0\n"
-        + "  logits: z, array<float> or array<double>; the entropy has their element type\n"
+        + "  logits: z, array<float> or array<double>; the entropy has their element type;"
+        + " array<array<...>> per token\n"
         + "  temperature: T, a finite number > 0 (default 1)";
   }
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 1, 2);
     ArrayType logits = Signature.floatingArray(USAGE, input, 0, "logits");
     if (input.size() == 2) {

@@ -33,7 +33,8 @@ public final class SoftmaxTopKFunction implements UnboundFunction {
     return USAGE
         + " - the k largest probabilities of softmax(z / T) with their class indices, largest"
         + " first, ties to the lower index\n"
-        + "  logits: z, array<float> or array<double>; prob has their element type\n"
+        + "  logits: z, array<float> or array<double>; prob has their element type;"
+        + " array<array<...>> per token\n"
         + "  k: how many classes, an int >= 0 (all of them when k > L)\n"
         + "  temperature: T, a finite number > 0 (default 1)";
   }
@@ -45,6 +46,13 @@ public final class SoftmaxTopKFunction implements UnboundFunction {
 
   @Override
   public BoundFunction bind(StructType input) {
+    return PerToken.applies(input)
+        ? PerToken.bind(NAME, SoftmaxCatalog.DEFAULT_NAME + "." + NAME, input, this::bindRow)
+        : bindRow(input);
+  }
+
+  /** Binds a call on one row of classes. */
+  private BoundFunction bindRow(StructType input) {
     Signature.arity(USAGE, input, 2, 3);
     ArrayType logits = Signature.floatingArray(USAGE, input, 0, "logits");
     Signature.integral(USAGE, input, 1, "k");
