@@ -58,7 +58,19 @@ public final class Losses {
 
   /** {@link #crossEntropy(double[], long, long, double)} of a float row, rounded once. */
   public static float crossEntropy(float[] z, long label, long ignoreIndex, double smoothing) {
-    return (float) crossEntropy(widen(z), label, ignoreIndex, smoothing);
+    double m = fusedMaximum(z);
+    if (label == ignoreIndex || !Double.isFinite(m)) {
+      return (float) crossEntropy(widen(z), label, ignoreIndex, smoothing);
+    }
+    int y = checkLabel(label, z.length, ignoreIndex);
+    checkSmoothing(smoothing);
+    double logSum = VectorLosses.logSum(z, m, Temperature.NONE);
+    double nll = logSum - (z[y] - m);
+    if (smoothing == 0) {
+      return (float) nll;
+    }
+    double mean = logSum - VectorLosses.sumShifted(z, m) / z.length;
+    return (float) ((1 - smoothing) * nll + smoothing * mean);
   }
 
   /**
@@ -87,6 +99,14 @@ public final class Losses {
   public static void crossEntropyBackward(
       float[] z, long label, long ignoreIndex, double smoothing, double upstream, float[] out) {
     Rows.sameLength("logits", z.length, "output", out.length);
+    double m = fusedMaximum(z);
+    if (label != ignoreIndex && Double.isFinite(m)) {
+      int y = checkLabel(label, z.length, ignoreIndex);
+      checkSmoothing(smoothing);
+      double off = smoothing / z.length;
+      VectorLosses.oneHotBackward(z, m, y, 1 - smoothing, off, upstream, out);
+      return;
+    }
     double[] wide = new double[z.length];
     crossEntropyBackward(widen(z), label, ignoreIndex, smoothing, upstream, wide);
     narrow(wide, out);
@@ -110,7 +130,11 @@ public final class Losses {
   /** {@link #crossEntropy(double[], double[])} of float rows, rounded once. */
   public static float crossEntropy(float[] z, float[] q) {
     Rows.sameLength("logits", z.length, "target_probs", q.length);
-    return (float) crossEntropy(widen(z), widen(q));
+    double m = fusedMaximum(z);
+    if (!Double.isFinite(m)) {
+      return (float) crossEntropy(widen(z), widen(q));
+    }
+    return (float) VectorLosses.weightedNll(z, q, m, VectorLosses.logSum(z, m, Temperature.NONE));
   }
 
   /**
@@ -135,6 +159,11 @@ public final class Losses {
   public static void crossEntropyBackward(float[] z, float[] q, double upstream, float[] out) {
     Rows.sameLength("logits", z.length, "target_probs", q.length);
     Rows.sameLength("logits", z.length, "output", out.length);
+    double m = fusedMaximum(z);
+    if (Double.isFinite(m)) {
+      VectorLosses.targetsBackward(z, q, m, upstream, out);
+      return;
+    }
     double[] wide = new double[z.length];
     crossEntropyBackward(widen(z), widen(q), upstream, wide);
     narrow(wide, out);
@@ -168,7 +197,15 @@ public final class Losses {
   /** {@link #klDistill(double[], double[], double)} of float rows, rounded once. */
   public static float klDistill(float[] z, float[] t, double temperature) {
     Rows.sameLength("student_logits", z.length, "teacher_logits", t.length);
-    return (float) klDistill(widen(z), widen(t), temperature);
+    Temperature.check(temperature);
+    double mz = fusedMaximum(z);
+    double mt = fusedMaximum(t);
+    if (!Double.isFinite(mz) || !Double.isFinite(mt)) {
+      return (float) klDistill(widen(z), widen(t), temperature);
+    }
+    double lz = VectorLosses.logSum(z, mz, temperature);
+    double lt = VectorLosses.logSum(t, mt, temperature);
+    return (float) (temperature * temperature * VectorLosses.kl(z, t, mz, mt, lz, lt, temperature));
   }
 
   /**
@@ -223,7 +260,12 @@ public final class Losses {
 
   /** {@link #entropy(double[], double)} of a float row, rounded once. */
   public static float entropy(float[] z, double temperature) {
-    return (float) entropy(widen(z), temperature);
+    Temperature.check(temperature);
+    double m = fusedMaximum(z);
+    if (!Double.isFinite(m)) {
+      return (float) entropy(widen(z), temperature);
+    }
+    return (float) VectorLosses.entropy(z, m, temperature);
   }
 
   /**
@@ -259,7 +301,28 @@ public final class Losses {
 
   /** {@link #topK(double[], int, double, int[], double[])} of a float row. */
   public static int topK(float[] z, int k, double temperature, int[] index, double[] prob) {
-    return topK(widen(z), k, temperature, index, prob);
+    Temperature.check(temperature);
+    double m = fusedMaximum(z);
+    int n = Math.min(k, z.length);
+    if (k < 0 || n == 0 || !Double.isFinite(m)) {
+      return topK(widen(z), k, temperature, index, prob);
+    }
+    double logSum = VectorLosses.logSum(z, m, temperature);
+    TopIndices.largest(z, n, index);
+    for (int i = 0; i < n; i++) {
+      double x = z[index[i]] - m;
+      prob[i] = Math.exp((temperature == Temperature.NONE ? x : x / temperature) - logSum);
+    }
+    return n;
+  }
+
+  /**
+   * The row's maximum for the fused float kernels ({@link VectorLosses}): NaN when there is no
+   * Vector API or the row holds a NaN, -inf for an empty or all-masked row. A row with no finite
+   * maximum takes the double kernels, which give every such row its semantics.
+   */
+  private static double fusedMaximum(float[] z) {
+    return Kernels.VECTOR ? VectorMaximum.of(z) : Double.NaN;
   }
 
   private static int checkLabel(long label, int classes, long ignoreIndex) {

@@ -38,4 +38,35 @@ final class TopIndices {
       top[at] = j;
     }
   }
+
+  /** Writes the indices of the {@code n} largest values of {@code x} (no NaN) into {@code top}. */
+  static void largest(float[] x, int n, int[] top) {
+    if (n > INSERTION_LIMIT) {
+      Integer[] order = new Integer[x.length];
+      Arrays.setAll(order, i -> i);
+      Arrays.sort(
+          order,
+          Comparator.<Integer>comparingDouble(i -> (double) x[i])
+              .reversed()
+              .thenComparingInt(i -> i));
+      for (int i = 0; i < n; i++) {
+        top[i] = order[i];
+      }
+      return;
+    }
+    int size = 0;
+    for (int j = 0; j < x.length; j++) {
+      float v = x[j];
+      // a later index ranks below an equal value already held, so only a larger value enters
+      if (size == n && !(v > x[top[n - 1]])) {
+        continue;
+      }
+      int at = size == n ? n - 1 : size++;
+      while (at > 0 && v > x[top[at - 1]]) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = j;
+    }
+  }
 }
