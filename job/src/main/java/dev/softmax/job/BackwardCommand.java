@@ -20,7 +20,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -169,8 +168,8 @@ final class BackwardCommand extends DatasetCommand {
       Dataset<Row> byKey =
           grads
               .rows()
-              .groupBy(keys.stream().map(functions::col).toArray(Column[]::new))
-              .agg(count(lit(1)).as(GRAD_COUNT), first(gradCol).as(gradCol));
+              .groupBy(keys.stream().map(Columns::named).toArray(Column[]::new))
+              .agg(count(lit(1)).as(GRAD_COUNT), first(Columns.named(gradCol)).as(gradCol));
       // the input file must be read before the join, after which it is unknown
       rows =
           rows.withColumn(BadRows.FILE, input_file_name())
@@ -189,10 +188,10 @@ final class BackwardCommand extends DatasetCommand {
     for (int i = 0; i < arguments.size(); i++) {
       RowCheck check = function.argumentChecks().get(i);
       String prefix = arguments.get(i) + ": ";
-      problems.add(concat(lit(prefix), check.on(col(arguments.get(i)))));
+      problems.add(concat(lit(prefix), check.on(Columns.named(arguments.get(i)))));
       check.problems().forEach(p -> reasons.add(prefix + p.reason()));
     }
-    problems.add(function.lengthProblem(col(first), col(gradCol)));
+    problems.add(function.lengthProblem(Columns.named(first), Columns.named(gradCol)));
     reasons.add(RowProblem.LENGTH_MISMATCH.reason());
 
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
@@ -203,7 +202,7 @@ final class BackwardCommand extends DatasetCommand {
         new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
         new BatchRun.Output(
             outputCol,
-            function.call(col(first), col(gradCol), lit(temperature)),
+            function.call(Columns.named(first), Columns.named(gradCol), lit(temperature)),
             consumed,
             element.simpleString()));
   }

@@ -14,6 +14,7 @@ import dev.softmax.udf.RowProblem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -68,7 +69,7 @@ final class BadRows {
     BatchRun.Output out = run.output();
     // an output column named like a consumed one replaces it: that name is not dropped
     String[] consumed =
-        out.consumed().stream().filter(c -> !c.equals(out.column())).toArray(String[]::new);
+        out.consumed().stream().filter(c -> !out.columns().contains(c)).toArray(String[]::new);
     if (!run.hasRules() || policy == BadRowPolicy.fail) {
       Column result =
           !run.hasRules()
@@ -77,14 +78,22 @@ final class BadRows {
                   ? out.checkedResult()
                   : when(col(ERROR).isNotNull(), raise_error(failMessage(run)))
                       .otherwise(out.result());
-      return counts.observeAllGood(
-          dropInternal(marked.withColumn(out.column(), result).drop(consumed)));
+      Dataset<Row> computed = marked.withColumn(out.column(), result);
+      for (Map.Entry<String, Column> c : out.alongside().entrySet()) {
+        // a bad row fails the run from the output column; its other columns are not computed
+        computed =
+            computed.withColumn(
+                c.getKey(),
+                run.hasRules() ? when(col(ERROR).isNull(), c.getValue()) : c.getValue());
+      }
+      return counts.observeAllGood(dropInternal(computed.drop(consumed)));
     }
-    Dataset<Row> counted =
-        counts.observe(
-            marked
-                .withColumn(out.column(), when(col(ERROR).isNull(), out.result()))
-                .drop(consumed));
+    Dataset<Row> computed =
+        marked.withColumn(out.column(), when(col(ERROR).isNull(), out.result()));
+    for (Map.Entry<String, Column> c : out.alongside().entrySet()) {
+      computed = computed.withColumn(c.getKey(), when(col(ERROR).isNull(), c.getValue()));
+    }
+    Dataset<Row> counted = counts.observe(computed.drop(consumed));
     return dropInternal(counted.filter(col(ERROR).isNull()));
   }
 
@@ -138,7 +147,7 @@ final class BadRows {
     BatchRun.Source source = run.source();
     List<Column> key = new ArrayList<>();
     for (String k : source.keys()) {
-      key.add(concat(lit(k + "="), coalesce(col(k).cast("string"), lit("null"))));
+      key.add(concat(lit(k + "="), coalesce(Columns.named(k).cast("string"), lit("null"))));
     }
     Column file = List.of(source.rows().columns()).contains(FILE) ? col(FILE) : input_file_name();
     // sources other than files (the arrow source among them) leave input_file_name() empty

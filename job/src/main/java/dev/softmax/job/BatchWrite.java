@@ -4,9 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 
 /**
  * Carries out a {@link BatchRun}: marks bad rows ({@link BadRows}), writes the good ones into a
@@ -32,7 +35,7 @@ final class BatchWrite {
     Dataset<Row> marked = BadRows.mark(run);
     // Spark's Parquet write counts the rows it writes (WrittenRows); the Arrow sink's does not
     boolean parquet = options.outputFormat == Formats.Output.parquet;
-    RowCounts counts = new RowCounts(run.rules(), parquet);
+    RowCounts counts = new RowCounts(run.rules(), run.loss(), parquet);
     Dataset<Row> good = BadRows.goodRows(marked, run, options.onBadRow, counts);
     List<String> partitionBy =
         options.outputFormat == Formats.Output.arrow
@@ -41,7 +44,7 @@ final class BatchWrite {
     Path staged = guard.stage(output);
     Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
     try {
-      Runnable writeGood = () -> write(good, options, partitionBy, run.output().column(), staged);
+      Runnable writeGood = () -> write(good, options, partitionBy, run.output().columns(), staged);
       long written =
           guard.action(
               () -> {
@@ -90,6 +93,7 @@ final class BatchWrite {
               skipped,
               quarantined,
               tally.byReason(),
+              tally.loss(),
               List.of(good.columns()),
               run.output().elementType(),
               seconds,
@@ -121,12 +125,15 @@ final class BatchWrite {
     }
   }
 
-  /** Writes the good rows into the staging directory, as Parquet or Arrow IPC. */
+  /**
+   * Writes the good rows into the staging directory, as Parquet or Arrow IPC; {@code computed}: the
+   * columns the run computed.
+   */
   private static void write(
       Dataset<Row> rows,
       CommonOptions options,
       List<String> partitionBy,
-      String arrayColumn,
+      List<String> computed,
       Path to) {
     if (options.outputFormat == Formats.Output.arrow) {
       rows.write()
@@ -136,11 +143,28 @@ final class BatchWrite {
           .save(to.toString());
       return;
     }
-    rows.write()
-        .partitionBy(partitionBy.toArray(String[]::new))
-        // dictionary encoding of float lists is wasted work: their values hardly repeat
-        .option("parquet.enable.dictionary#" + arrayColumn + ".list.element", "false")
-        .parquet(to.toString());
+    DataFrameWriter<Row> writer = rows.write().partitionBy(partitionBy.toArray(String[]::new));
+    for (String c : computed) {
+      // dictionary encoding of computed floats is wasted work: their values hardly repeat
+      writer =
+          writer.option(
+              "parquet.enable.dictionary#" + leafPath(c, rows.schema().apply(c).dataType()),
+              "false");
+    }
+    writer.parquet(to.toString());
+  }
+
+  /**
+   * The path of the Parquet leaf column that holds a column's values, as Spark writes lists ({@code
+   * probs.list.element}; a per-token {@code grad_logits.list.element.list.element}).
+   */
+  private static String leafPath(String column, DataType type) {
+    String path = column;
+    while (type instanceof ArrayType a) {
+      path += ".list.element";
+      type = a.elementType();
+    }
+    return path;
   }
 
   /** Moves the staged output (and quarantine) into place, together. */

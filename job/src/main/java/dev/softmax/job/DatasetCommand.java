@@ -135,9 +135,19 @@ abstract class DatasetCommand implements Callable<Integer> {
 
   /** Fails when the output column would overwrite an input column that is kept. */
   static void requireNewColumn(InputDataset data, String outputColumn, List<String> consumed) {
+    requireNewColumn("--output-col", data, outputColumn, consumed);
+  }
+
+  /**
+   * Fails when the column {@code option} names for output would overwrite an input column that is
+   * kept.
+   */
+  static void requireNewColumn(
+      String option, InputDataset data, String outputColumn, List<String> consumed) {
     if (List.of(data.rows().columns()).contains(outputColumn) && !consumed.contains(outputColumn)) {
       throw new UsageException(
-          "--output-col "
+          option
+              + " "
               + outputColumn
               + " is already a column of "
               + data.path()

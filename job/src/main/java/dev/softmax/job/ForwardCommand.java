@@ -1,6 +1,5 @@
 package dev.softmax.job;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 
@@ -79,13 +78,13 @@ final class ForwardCommand extends DatasetCommand {
         command(),
         new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
         new BatchRun.RowRules(
-            concat(lit(prefix), check.on(col(logitsCol))),
+            concat(lit(prefix), check.on(Columns.named(logitsCol))),
             check.problems().stream().map(p -> prefix + p.reason()).toList()),
         new BatchRun.Output(
             out,
-            function.call(col(logitsCol), lit(temperature)),
+            function.call(Columns.named(logitsCol), lit(temperature)),
             consumed,
             element.simpleString(),
-            checked.call(col(logitsCol), lit(temperature))));
+            checked.call(Columns.named(logitsCol), lit(temperature))));
   }
 }

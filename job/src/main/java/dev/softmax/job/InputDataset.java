@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions included)
@@ -230,6 +231,32 @@ record InputDataset(
             + "; it must be array<float> or array<double>");
   }
 
+  /**
+   * The type of a logits column the loss functions take: array&lt;float&gt; or array&lt;double&gt;,
+   * or per token (tokens x classes) array&lt;array&lt;float&gt;&gt; or
+   * array&lt;array&lt;double&gt;&gt;; else a usage error.
+   */
+  ArrayType lossLogitsColumn(String option, String column) {
+    DataType type = field(option, column).dataType();
+    if (type instanceof ArrayType outer) {
+      DataType inner = outer.elementType() instanceof ArrayType tokens ? tokens : outer;
+      if (inner instanceof ArrayType a
+          && (a.elementType() instanceof FloatType || a.elementType() instanceof DoubleType)) {
+        return outer;
+      }
+    }
+    throw new UsageException(
+        option
+            + " "
+            + column
+            + " in "
+            + path
+            + " is "
+            + type.catalogString()
+            + "; it must be array<float> or array<double>, or per token array<array<float>> or"
+            + " array<array<double>>");
+  }
+
   StructField field(String option, String column) {
     for (StructField f : rows.schema().fields()) {
       if (f.name().equals(column)) {
@@ -243,7 +270,28 @@ record InputDataset(
             + " is not a column of "
             + path
             + "; its columns are "
-            + String.join(", ", rows.columns()));
+            + String.join(", ", rows.columns())
+            + structFieldHint(column));
+  }
+
+  /**
+   * For a name that would be a path into a struct column ({@code model.logits} where {@code model}
+   * is a struct): that names are never paths; else nothing.
+   */
+  private String structFieldHint(String column) {
+    int dot = column.indexOf('.');
+    if (dot < 0) {
+      return "";
+    }
+    String head = column.substring(0, dot);
+    for (StructField f : rows.schema().fields()) {
+      if (f.name().equals(head) && f.dataType() instanceof StructType) {
+        return " (a name is a top-level column's whole name, never a field of a struct such as "
+            + head
+            + ": select the field into a column of its own first)";
+      }
+    }
+    return "";
   }
 
   static String firstLine(Throwable e) {

@@ -8,11 +8,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The batch job's entry point: {@code forward}, {@code backward} and {@code generate}. Exit status
- * 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row fail}, a Spark failure;
- * one console line, the stack trace in a log file it names), 2 for a wrong command line, path or
- * column, or an output another run published first; 130 or 143 when SIGINT or SIGTERM stopped the
- * run (nothing published, staging removed).
+ * The batch job's entry point: {@code forward}, {@code backward}, {@code loss} and {@code
+ * generate}. Exit status 0 on success, 1 when the run failed (a bad row under {@code --on-bad-row
+ * fail}, a Spark failure; one console line, the stack trace in a log file it names), 2 for a wrong
+ * command line, path or column, or an output another run published first; 130 or 143 when SIGINT or
+ * SIGTERM stopped the run (nothing published, staging removed).
  *
  * <p>Option defaults can come from a properties file (conf/job.properties) named by the system
  * property {@code softmax.job.defaults}; flags on the command line win.
@@ -21,8 +21,15 @@ import picocli.CommandLine.Command;
     name = "softmax",
     mixinStandardHelpOptions = true,
     versionProvider = SoftmaxJob.Version.class,
-    description = "Softmax forward and backward passes over partitioned Parquet datasets.",
-    subcommands = {ForwardCommand.class, BackwardCommand.class, GenerateCommand.class})
+    description =
+        "Softmax forward and backward passes, and training losses, over partitioned Parquet"
+            + " datasets.",
+    subcommands = {
+      ForwardCommand.class,
+      BackwardCommand.class,
+      LossCommand.class,
+      GenerateCommand.class
+    })
 public final class SoftmaxJob {
   /** The system property naming the defaults file. */
   public static final String DEFAULTS_PROPERTY = "softmax.job.defaults";

@@ -1,5 +1,6 @@
 package dev.softmax.job;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -9,7 +10,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** What a run did: written as {@code _summary.json} in the output and as one console line. */
+/**
+ * What a run did: written as {@code _summary.json} in the output and as one console line. {@code
+ * loss} (the loss command's alone, null for the others) is written as {@code loss_mean}, {@code
+ * loss_sum} and {@code loss_count}.
+ */
 record Summary(
     String command,
     String input,
@@ -20,6 +25,7 @@ record Summary(
     long rowsSkipped,
     long rowsQuarantined,
     Map<String, Long> badRowsByReason,
+    @JsonUnwrapped(prefix = "loss_") LossTotals loss,
     List<String> columns,
     String elementType,
     double elapsedSeconds,
@@ -28,6 +34,19 @@ record Summary(
     String master,
     String kernel,
     List<String> notes) {
+
+  /**
+   * The batch's mean loss, as PyTorch's {@code reduction='mean'}: {@code sum} over the {@code
+   * count} losses that count (rows, or tokens for per-token rows; ignored labels and bad rows
+   * excluded); {@code mean} is null when none counts.
+   */
+  record LossTotals(Double mean, double sum, long count) {
+    String toLine() {
+      return mean == null
+          ? "; no loss counted"
+          : String.format(Locale.ROOT, "; mean loss %.6g over %d", mean, count);
+    }
+  }
 
   String toJson() {
     try {
@@ -50,13 +69,14 @@ record Summary(
                 .collect(Collectors.joining(", ", " [", "]"));
     return String.format(
         Locale.ROOT,
-        "%s: %d rows in, %d written, %d skipped, %d quarantined%s; %s %s in %.1f s (%.0f rows/s) -> %s",
+        "%s: %d rows in, %d written, %d skipped, %d quarantined%s%s; %s %s in %.1f s (%.0f rows/s) -> %s",
         command,
         rowsIn,
         rowsWritten,
         rowsSkipped,
         rowsQuarantined,
         reasons,
+        loss == null ? "" : loss.toLine(),
         elementType,
         String.join(",", columns),
         elapsedSeconds,

@@ -21,7 +21,7 @@ class CommandLineJobTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {"forward", "backward", "generate"})
+  @ValueSource(strings = {"forward", "backward", "loss", "generate"})
   void everySubcommandHasHelp(String command) {
     JobTestKit.Result r = run(command, "--help");
     assertThat(r.status()).isZero();

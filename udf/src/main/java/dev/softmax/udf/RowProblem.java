@@ -14,7 +14,14 @@ public enum RowProblem {
   ALL_MASKED("all entries -inf"),
   NON_FINITE("non-finite value"),
   /** Two array arguments of one row differ in length (the kernels refuse such a pair). */
-  LENGTH_MISMATCH("length mismatch");
+  LENGTH_MISMATCH("length mismatch"),
+  /** A cross-entropy's label (or a token's) is null. */
+  NULL_LABEL("null label"),
+  /**
+   * A cross-entropy's label is neither a class of the row, in [0, L), nor the ignore index (the
+   * function refuses it).
+   */
+  LABEL_OUT_OF_RANGE("label outside [0, L)");
 
   private final String reason;
   private final UTF8String answer;

@@ -19,6 +19,7 @@ import dev.softmax.udf.functions.SoftmaxFunction;
 import dev.softmax.udf.functions.SoftmaxJacobianFunction;
 import dev.softmax.udf.functions.SoftmaxTopKFunction;
 import dev.softmax.udf.kernel.Kernels;
+import dev.softmax.udf.kernel.Losses;
 import dev.softmax.udf.kernel.Temperature;
 import java.util.Arrays;
 import java.util.List;
@@ -56,6 +57,9 @@ public enum SqlFunction {
 
   /** The temperature the functions take when none is given: T = 1, the plain softmax. */
   public static final double NO_TEMPERATURE = Temperature.NONE;
+
+  /** The label that cross_entropy ignores when it is given none, as PyTorch's: -100. */
+  public static final long DEFAULT_IGNORE_INDEX = Losses.DEFAULT_IGNORE_INDEX;
 
   private final UnboundFunction function;
   private final List<RowCheck> argumentChecks;
@@ -97,16 +101,50 @@ public enum SqlFunction {
   }
 
   /**
-   * For a function of two arrays: null when the row's two arrays have the same length, else {@link
-   * RowProblem#LENGTH_MISMATCH} (the rule the kernels enforce, as a row check).
+   * For a function of two arrays (cross_entropy's target form among them): null when the row's two
+   * arrays have the same length, else {@link RowProblem#LENGTH_MISMATCH} (the rule the kernels
+   * enforce, as a row check).
    */
   public Column lengthProblem(Column first, Column second) {
-    if (argumentChecks.size() != 2) {
+    if (argumentChecks.size() != 2 && !takesLabel()) {
       throw new IllegalStateException(sqlName() + " does not take two arrays");
     }
     return functions.when(
         functions.size(first).notEqual(functions.size(second)),
         functions.lit(RowProblem.LENGTH_MISMATCH.reason()));
+  }
+
+  /**
+   * For {@link #CROSS_ENTROPY} and {@link #CROSS_ENTROPY_BACKWARD} called with target
+   * probabilities, {@code (logits, target_probs)}: the rules the rows of those two arrays must meet
+   * ({@link #argumentChecks()} describes the label form, whose one array is the logits).
+   */
+  public List<RowCheck> targetProbsChecks() {
+    if (!takesLabel()) {
+      throw new IllegalStateException(sqlName() + " takes no target probabilities");
+    }
+    return List.of(LOGITS, VALUES);
+  }
+
+  /**
+   * For {@link #CROSS_ENTROPY} and {@link #CROSS_ENTROPY_BACKWARD} called with a label, on a row
+   * whose logits pass their check: null when the label is a class of the row, in [0, L), or {@code
+   * ignoreIndex}; else {@link RowProblem#NULL_LABEL} (the function gives null) or {@link
+   * RowProblem#LABEL_OUT_OF_RANGE} (the function fails the query), as a row check.
+   */
+  public Column labelProblem(Column logits, Column label, long ignoreIndex) {
+    if (!takesLabel()) {
+      throw new IllegalStateException(sqlName() + " takes no label");
+    }
+    return functions
+        .when(label.isNull(), functions.lit(RowProblem.NULL_LABEL.reason()))
+        .when(
+            label.notEqual(ignoreIndex).and(label.lt(0).or(label.geq(functions.size(logits)))),
+            functions.lit(RowProblem.LABEL_OUT_OF_RANGE.reason()));
+  }
+
+  private boolean takesLabel() {
+    return this == CROSS_ENTROPY || this == CROSS_ENTROPY_BACKWARD;
   }
 
   /** The name with the catalog's: {@code nn.softmax}. */
