@@ -552,6 +552,14 @@ class LossJobTest {
         "my grad",
         "--output-col",
         "d.z");
+    // the gradients from another dataset, matched on a key with a dot
+    Path gradIn = dir.resolve("names_grad_in");
+    JobTestKit.spark()
+        .read()
+        .parquet(in.toString())
+        .select("`row.id`", "`my grad`")
+        .write()
+        .parquet(gradIn.toString());
     Path fromLogits = dir.resolve("names_from_logits");
     runOk(
         "backward",
@@ -562,7 +570,11 @@ class LossJobTest {
         "--logits-col",
         "model.logits",
         "--grad-col",
-        "my grad");
+        "my grad",
+        "--grad-input",
+        gradIn.toString(),
+        "--key",
+        "row.id");
     // the two backward passes agree, and with DuckDB's S * (g - <S, g>)
     String z = "\"model.logits\"";
     String s =
@@ -619,7 +631,10 @@ class LossJobTest {
         "--grad-output-col",
         "d`z",
         "--key",
-        "row.id");
+        "row.id",
+        "--partition-by",
+        "la`bel");
+    assertThat(loss.resolve("la`bel=2")).isDirectory();
     assertThat(columns(loss))
         .containsExactlyInAnyOrder("row.id", "my grad", "la`bel", "model", "the loss", "d`z");
     // -log softmax(z)_y, recomputed by DuckDB
