@@ -2,6 +2,7 @@ package dev.softmax.udf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -83,6 +84,36 @@ class PerTokenFunctionsTest {
       }
     }
     assertThat(tokens).isGreaterThan(30);
+  }
+
+  @Test
+  void theGuidesMeanLossOverTokensIsPyTorchsReductionMean() {
+    TestSpark.useCodegen(spark, "CODEGEN_ONLY");
+    // the query docs/losses.md gives
+    double mean =
+        spark
+            .sql(
+                "SELECT avg(loss) FROM sequences LATERAL VIEW"
+                    + " posexplode(cross_entropy(logits, labels)) t AS token, loss"
+                    + " WHERE labels[token] <> -100")
+            .collectAsList()
+            .get(0)
+            .getDouble(0);
+    double sum = 0;
+    int count = 0;
+    for (Row r : spark.sql("SELECT id, labels FROM sequences").collectAsList()) {
+      List<Long> labels = r.getList(1);
+      JsonNode losses = expected.get(String.valueOf(r.getLong(0))).get("ce_loss");
+      for (int t = 0; t < labels.size(); t++) {
+        if (labels.get(t) != -100) {
+          sum += value(losses.get(t));
+          count++;
+        }
+      }
+    }
+    assertThat(count).isPositive();
+    // each float loss is within one float ulp of PyTorch's: so is their mean, relatively
+    assertThat(mean).isCloseTo(sum / count, within(1e-6 * sum / count));
   }
 
   @Test
