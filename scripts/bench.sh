@@ -22,6 +22,8 @@
 #   --processes  job/benchmarks/processes-results.md
 #   --threads    job/benchmarks/threads-results.md
 #   --scale      job/benchmarks/scale-results.md
+#   --losses     udf/benchmarks/losses-results.md: the loss kernels at L = 256, 4,096 and 262,144
+#                against the forward and the backward from logits (about 10 minutes)
 # --quick is a smoke run: its tables go to out/bench only. Every mode also prints its tables.
 # Environment: DRIVER_MEMORY (default 8g; 2g for --scale), BENCH_DIR (default out/bench).
 set -euo pipefail
@@ -33,7 +35,8 @@ case "${1:-}" in
   --scale) mode=scale ;;
   --processes) mode=processes ;;
   --threads) mode=threads ;;
-  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--threads|--scale]" >&2; exit 2 ;;
+  --losses) mode=losses ;;
+  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--threads|--scale|--losses]" >&2; exit 2 ;;
 esac
 if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' \
       -newer "$JOB_BUILD/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$JOB_BUILD/test-classpath.txt" ]]; then
@@ -281,6 +284,13 @@ if [[ $mode == threads ]]; then
 fi
 if [[ $mode == scale ]]; then
   scale_series
+  exit
+fi
+if [[ $mode == losses ]]; then
+  spark_java -cp "$UDF_BUILD/test-classes:$UDF_BUILD/classes:$(cat "$UDF_BUILD/test-classpath.txt")" \
+    dev.softmax.udf.bench.KernelBench losses | tee "$BENCH_DIR/losses.log" | sed -n '/^Kernel ns per element/,$p' > "$BENCH_DIR/losses.md"
+  cat "$BENCH_DIR/losses.md"
+  results_file "Loss kernels" "$ROOT/udf/benchmarks/losses-results.md" "$BENCH_DIR/losses.md"
   exit
 fi
 if [[ $mode == processes ]]; then

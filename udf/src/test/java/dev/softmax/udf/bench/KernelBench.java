@@ -25,7 +25,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class KernelBench {
   private KernelBench() {}
 
+  /** The loss kernels and the kernels their targets compare them with (mode {@code losses}). */
+  private static final String LOSSES =
+      "KernelBenchmark\\.(forward|backwardFromLogits|crossEntropy|crossEntropyBackward)(Float|Double)$"
+          + "|KernelBenchmark\\.(entropyFloat|topFiveFloat)$";
+
   public static void main(String[] args) throws RunnerException {
+    if (args.length > 0 && args[0].equals("losses")) {
+      System.out.println(losses());
+      return;
+    }
     boolean full = args.length > 0 && args[0].equals("full");
     StringBuilder md = new StringBuilder();
     md.append(table(full, Kernels.name(), new String[0]));
@@ -40,6 +49,54 @@ public final class KernelBench {
     System.out.println(md);
   }
 
+  /**
+   * The loss kernels at L = 256, 4,096 and 262,144 (two forks of 5 iterations of half a second),
+   * and the issue's targets as ratios of medians: the cross-entropy and its backward against the
+   * forward and the backward from logits, top-5 against the forward.
+   */
+  private static String losses() throws RunnerException {
+    Map<String, Map<Integer, Double>> medians = new TreeMap<>();
+    String md =
+        table(
+            new OptionsBuilder()
+                .include(LOSSES)
+                .param("width", "256", "4096", "262144")
+                .forks(2)
+                .warmupIterations(3)
+                .warmupTime(TimeValue.milliseconds(500))
+                .measurementIterations(5)
+                .measurementTime(TimeValue.milliseconds(500))
+                .jvmArgsPrepend(jvmArgs()),
+            Kernels.name(),
+            medians);
+    StringBuilder out = new StringBuilder(md).append('\n');
+    out.append("| ratio of medians (target <= 1) | L = 256 | L = 4096 | L = 262144 |\n");
+    out.append("| --- | ---: | ---: | ---: |\n");
+    for (String type : new String[] {"Float", "Double"}) {
+      out.append("| (crossEntropy + crossEntropyBackward) / (forward + backwardFromLogits), ")
+          .append(type.toLowerCase(Locale.ROOT))
+          .append(" |");
+      for (int w : new int[] {256, 4096, 262144}) {
+        double loss =
+            medians.get("crossEntropy" + type).get(w)
+                + medians.get("crossEntropyBackward" + type).get(w);
+        double base =
+            medians.get("forward" + type).get(w) + medians.get("backwardFromLogits" + type).get(w);
+        out.append(String.format(Locale.ROOT, " %.2f |", loss / base));
+      }
+      out.append('\n');
+    }
+    out.append("| topFiveFloat / forwardFloat |");
+    for (int w : new int[] {256, 4096, 262144}) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              " %.2f |",
+              medians.get("topFiveFloat").get(w) / medians.get("forwardFloat").get(w)));
+    }
+    return out.append('\n').toString();
+  }
+
   /** One JMH run of every kernel, with {@code extra} JVM options, as a Markdown table. */
   private static String table(boolean full, String kernel, String[] extra) throws RunnerException {
     ChainedOptionsBuilder options =
@@ -52,6 +109,16 @@ public final class KernelBench {
             .measurementTime(TimeValue.milliseconds(full ? 1000 : 200))
             .jvmArgsPrepend(jvmArgs())
             .jvmArgsAppend(extra);
+    return table(options, kernel, new TreeMap<>());
+  }
+
+  /**
+   * Runs {@code options} and gives ns per element as a Markdown table; {@code medians} takes each
+   * kernel's median per width.
+   */
+  private static String table(
+      ChainedOptionsBuilder options, String kernel, Map<String, Map<Integer, Double>> medians)
+      throws RunnerException {
     CpuSteal start = CpuSteal.now();
     Collection<RunResult> results = new Runner(options.build()).run();
     double steal = CpuSteal.now().percentSince(start);
@@ -61,6 +128,7 @@ public final class KernelBench {
       String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
       int width = Integer.parseInt(r.getParams().getParam("width"));
       double[] scores = sortedScores(r);
+      medians.computeIfAbsent(name, k -> new TreeMap<>()).put(width, median(scores) / width);
       table
           .computeIfAbsent(name, k -> new TreeMap<>())
           .put(

@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class KernelBenchmark {
+  // the loss mode of KernelBench also runs L = 262,144
   @Param({"16", "256", "4096", "65536"})
   public int width;
 
