@@ -61,6 +61,14 @@ abstract class DatasetCommand implements Callable<Integer> {
   /** The SQL function the run computes (the row checks of its arguments run too). */
   abstract SqlFunction function();
 
+  /**
+   * The functions a local run compiles while Spark starts ({@link SparkSessions#warmUp}): those the
+   * run calls on each row.
+   */
+  List<SqlFunction> warmedUp() {
+    return SparkSessions.calledFunctions(function(), common.onBadRow);
+  }
+
   /** Extra inputs the run reads besides {@code --input}, each with a name for messages. */
   Map<Path, String> otherInputs(HadoopFiles files) {
     return Map.of();
@@ -84,7 +92,7 @@ abstract class DatasetCommand implements Callable<Integer> {
   public Integer call() {
     common.checkOutput();
     checkOptions();
-    SparkSessions.warmUp(function(), common.onBadRow);
+    SparkSessions.warmUp(warmedUp());
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());
     HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());

@@ -117,6 +117,20 @@ final class LossCommand extends DatasetCommand {
     return teacherCol != null ? SqlFunction.KL_DISTILL : SqlFunction.CROSS_ENTROPY;
   }
 
+  /**
+   * The row checks alone: {@link dev.softmax.udf.Warmup} runs functions of arrays alone, and a loss
+   * takes a label, a temperature or targets it cannot make.
+   */
+  @Override
+  List<SqlFunction> warmedUp() {
+    return arrayChecks().stream().map(RowCheck::function).distinct().toList();
+  }
+
+  /** The checks of the loss's array arguments: the logits', then the targets' or teacher's. */
+  private List<RowCheck> arrayChecks() {
+    return targetCol != null ? function().targetProbsChecks() : function().argumentChecks();
+  }
+
   private SqlFunction backward() {
     return teacherCol != null
         ? SqlFunction.KL_DISTILL_BACKWARD
@@ -198,8 +212,8 @@ final class LossCommand extends DatasetCommand {
     Column z = Columns.named(logitsCol);
     List<Column> problems = new ArrayList<>();
     List<String> reasons = new ArrayList<>();
-    RowCheck logitsCheck = function.argumentChecks().get(0);
-    addCheck(problems, reasons, logitsCol, logitsCheck, z, perToken);
+    List<RowCheck> checks = arrayChecks();
+    addCheck(problems, reasons, logitsCol, checks.get(0), z, perToken);
 
     Column[] args;
     Column counted;
@@ -246,8 +260,6 @@ final class LossCommand extends DatasetCommand {
                 + "; both must have one type");
       }
       Column q = Columns.named(other);
-      List<RowCheck> checks =
-          teacherCol != null ? function.argumentChecks() : function.targetProbsChecks();
       addCheck(problems, reasons, other, checks.get(1), q, perToken);
       problems.add(
           perToken

@@ -38,10 +38,18 @@ final class SparkSessions {
    * neither needs it.
    */
   static void warmUp(SqlFunction function, BadRowPolicy policy) {
+    warmUp(calledFunctions(function, policy));
+  }
+
+  /**
+   * {@link #warmUp(SqlFunction, BadRowPolicy)} of the functions given, which {@link Warmup} must be
+   * able to run: functions of arrays alone.
+   */
+  static void warmUp(List<SqlFunction> functions) {
     if (inProcessExecutors(new SparkConf().get(MASTER, DEFAULT_MASTER))
         && SparkSession.getActiveSession().isEmpty()
         && SparkSession.getDefaultSession().isEmpty()) {
-      Warmup.inBackground(calledFunctions(function, policy));
+      Warmup.inBackground(functions);
     }
   }
 

@@ -214,6 +214,56 @@ class LossJobTest {
   }
 
   @Test
+  void aBatchOfIgnoredRowsHasNoMeanAndAnInfiniteLossAnInfiniteOne() throws IOException {
+    Path in = dir.resolve("edge_means_in");
+    JobTestKit.spark()
+        .sql(
+            "SELECT * FROM VALUES (0L, array(1f, 2f), -100, 0), (1L, array(3f, 0f), -100, 1),"
+                + " (2L, array(1f, float('-Infinity')), -100, 1) AS t(id, logits, ignored, masked)")
+        .write()
+        .parquet(in.toString());
+    Path none = dir.resolve("edge_none");
+    JobTestKit.Result r =
+        runOk(
+            "loss",
+            "--input",
+            in.toString(),
+            "--output",
+            none.toString(),
+            "--label-col",
+            "ignored");
+    assertThat(r.out()).contains("3 rows in, 3 written, 0 skipped, 0 quarantined; no loss counted");
+    JsonNode summary = summaryJson(none);
+    assertThat(summary.get("loss_mean").isNull()).as("%s", summary).isTrue();
+    assertThat(summary.get("loss_sum").asDouble()).isZero();
+    assertThat(summary.get("loss_count").asLong()).isZero();
+
+    // id 2's label is a masked class: loss +inf, as PyTorch's
+    Path inf = dir.resolve("edge_inf");
+    r =
+        runOk(
+            "loss", "--input", in.toString(), "--output", inf.toString(), "--label-col", "masked");
+    assertThat(r.out()).contains("mean loss Infinity over 3");
+    assertThat(JobTestKit.summary(inf))
+        .contains("\"loss_mean\" : \"Infinity\"", "\"loss_sum\" : \"Infinity\"");
+  }
+
+  @Test
+  void aLocalRunWarmsUpTheRowChecksItRuns() {
+    LossCommand labels = new LossCommand();
+    labels.labelCol = "label";
+    assertThat(labels.warmedUp()).containsExactly(dev.softmax.udf.SqlFunction.CHECK_LOGITS);
+    LossCommand targets = new LossCommand();
+    targets.targetCol = "q";
+    assertThat(targets.warmedUp())
+        .containsExactly(
+            dev.softmax.udf.SqlFunction.CHECK_LOGITS, dev.softmax.udf.SqlFunction.CHECK_VALUES);
+    LossCommand teacher = new LossCommand();
+    teacher.teacherCol = "t";
+    assertThat(teacher.warmedUp()).containsExactly(dev.softmax.udf.SqlFunction.CHECK_LOGITS);
+  }
+
+  @Test
   void perTokenCrossEntropyMatchesPyTorchAndCountsTokens() {
     Path out = dir.resolve("tokens");
     JobTestKit.Result r =
