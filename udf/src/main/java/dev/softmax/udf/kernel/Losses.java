@@ -308,7 +308,11 @@ public final class Losses {
       return topK(widen(z), k, temperature, index, prob);
     }
     double logSum = VectorLosses.logSum(z, m, temperature);
-    TopIndices.largest(z, n, index);
+    if (n <= TopIndices.INSERTION_LIMIT) {
+      VectorLosses.largest(z, n, index);
+    } else {
+      TopIndices.largest(z, n, index);
+    }
     for (int i = 0; i < n; i++) {
       double x = z[index[i]] - m;
       prob[i] = Math.exp((temperature == Temperature.NONE ? x : x / temperature) - logSum);

@@ -1,6 +1,7 @@
 package dev.softmax.udf.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,6 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorLosses {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
   private VectorLosses() {}
 
@@ -168,6 +170,34 @@ final class VectorLosses {
       }
     }
     return total;
+  }
+
+  /**
+   * Writes the indices of the {@code n} largest values of {@code z} (no NaN, {@code n} at most
+   * {@link TopIndices}' insertion limit) into {@code top}, largest first, ties to the lower index:
+   * a block of lanes is looked at one by one only when one of them beats the smallest value held.
+   */
+  static void largest(float[] z, int n, int[] top) {
+    int size = 0;
+    int j = 0;
+    for (; j < z.length && size < n; j++) {
+      size = TopIndices.offer(z, n, top, size, j);
+    }
+    // j is where the list filled up, not a multiple of the lanes: blocks from there
+    for (; j + FLOATS.length() <= z.length; j += FLOATS.length()) {
+      if (beats(z, j, z[top[n - 1]])) {
+        for (int i = j; i < j + FLOATS.length(); i++) {
+          size = TopIndices.offer(z, n, top, size, i);
+        }
+      }
+    }
+    for (; j < z.length; j++) {
+      size = TopIndices.offer(z, n, top, size, j);
+    }
+  }
+
+  private static boolean beats(float[] z, int j, float smallest) {
+    return FloatVector.fromArray(FLOATS, z, j).compare(VectorOperators.GT, smallest).anyTrue();
   }
 
   /** Sets {@code e_j = exp((z_j - m) / t)} and returns their sum. */

@@ -498,6 +498,31 @@ class LossesTest {
   }
 
   @Test
+  void topKOfWideFloatRowsWithManyTiesIsTheSortedOrder() {
+    // values on a coarse grid tie often, in and across the vector kernel's blocks of lanes
+    for (int width : new int[] {7, 100, 1001, 10_000}) {
+      Random random = new Random(width);
+      float[] z = new float[width];
+      for (int j = 0; j < width; j++) {
+        z[j] = Math.round(random.nextGaussian() * 4) / 4f;
+      }
+      for (int k : new int[] {1, 7, 64}) {
+        int n = Math.min(k, width);
+        int[] top = new int[n];
+        Losses.topK(z, k, 1.0, top, new double[n]);
+        int[] expected =
+            IntStream.range(0, width)
+                .boxed()
+                .sorted(Comparator.<Integer>comparingDouble(j -> -z[j]).thenComparingInt(j -> j))
+                .mapToInt(Integer::intValue)
+                .limit(n)
+                .toArray();
+        assertThat(top).as("width %d, k %d", width, k).containsExactly(expected);
+      }
+    }
+  }
+
+  @Test
   void topKTiesGoToTheLowerIndex() {
     double[] z = {1, 3, 2, 3, 1, 3};
     int[] index = new int[4];
