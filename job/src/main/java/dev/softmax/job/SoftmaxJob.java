@@ -44,6 +44,11 @@ public final class SoftmaxJob {
               s.stop();
               return null;
             });
+    // in YARN's cluster deploy mode main runs in the application master, which reports the final
+    // status once main returns: an exit before that, even System.exit(0), fails the attempt
+    if (status == 0 && "cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+      return;
+    }
     System.exit(status);
   }
 
