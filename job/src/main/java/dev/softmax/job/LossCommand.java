@@ -23,7 +23,6 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
-import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -275,9 +274,6 @@ final class LossCommand extends DatasetCommand {
               : new Column[] {z, q};
       counted = perToken ? size(Columns.named(outputCol)) : lit(1);
     }
-    if (perToken) {
-      requireBinds(data, args);
-    }
 
     List<String> consumed = grad ? List.of(logitsCol) : List.of();
     requireNewColumn(data, outputCol, consumed);
@@ -348,26 +344,6 @@ final class LossCommand extends DatasetCommand {
               + (perToken
                   ? "; with per-token logits it must be array<int> or array<bigint>"
                   : "; it must be int or bigint"));
-    }
-  }
-
-  /**
-   * Fails, in one line, when the loss function (or its gradient) does not take these per-token
-   * arguments: a build of the functions without per-token rows.
-   */
-  private void requireBinds(InputDataset data, Column[] args) {
-    StructType input = data.rows().select(args).schema();
-    List<SqlFunction> functions = grad ? List.of(function(), backward()) : List.of(function());
-    for (SqlFunction f : functions) {
-      try {
-        f.function().bind(input);
-      } catch (RuntimeException e) {
-        throw new UsageException(
-            "per-token logits (array<array<...>>) are not supported yet by "
-                + f.qualifiedName()
-                + ": "
-                + InputDataset.firstLine(e));
-      }
     }
   }
 
