@@ -42,7 +42,7 @@ public final class Losses {
     }
     int y = checkLabel(label, z.length, ignoreIndex);
     checkSmoothing(smoothing);
-    double[] logS = new double[z.length];
+    double[] logS = Scratch.lossRow(0, z.length);
     Softmax.logForward(z, Temperature.NONE, logS);
     double nll = -logS[y];
     if (smoothing == 0) {
@@ -118,7 +118,7 @@ public final class Losses {
    */
   public static double crossEntropy(double[] z, double[] q) {
     Rows.sameLength("logits", z.length, "target_probs", q.length);
-    double[] logS = new double[z.length];
+    double[] logS = Scratch.lossRow(0, z.length);
     Softmax.logForward(z, Temperature.NONE, logS);
     if (z.length > 0 && Double.isNaN(logS[0])) {
       // a row with no softmax is NaN throughout, whatever classes the targets skip
@@ -178,8 +178,8 @@ public final class Losses {
   public static double klDistill(double[] z, double[] t, double temperature) {
     Rows.sameLength("student_logits", z.length, "teacher_logits", t.length);
     Temperature.check(temperature);
-    double[] logP = new double[t.length];
-    double[] logQ = new double[z.length];
+    double[] logP = Scratch.lossRow(0, t.length);
+    double[] logQ = Scratch.lossRow(1, z.length);
     Softmax.logForward(t, temperature, logP);
     Softmax.logForward(z, temperature, logQ);
     Sum sum = new Sum();
@@ -216,7 +216,7 @@ public final class Losses {
       double[] z, double[] t, double temperature, double upstream, double[] out) {
     Rows.sameLength("student_logits", z.length, "teacher_logits", t.length);
     Rows.sameLength("student_logits", z.length, "output", out.length);
-    double[] p = new double[t.length];
+    double[] p = Scratch.lossRow(0, t.length);
     Softmax.forward(t, temperature, p);
     Softmax.forward(z, temperature, out);
     double scale = upstream * temperature;
@@ -244,8 +244,8 @@ public final class Losses {
     if (z.length == 0) {
       return Double.NaN;
     }
-    double[] logS = new double[z.length];
-    double[] s = new double[z.length];
+    double[] logS = Scratch.lossRow(0, z.length);
+    double[] s = Scratch.lossRow(1, z.length);
     Softmax.logForward(z, temperature, logS);
     Softmax.forward(z, temperature, s);
     Sum sum = new Sum();
@@ -283,7 +283,7 @@ public final class Losses {
     if (n == 0) {
       return 0;
     }
-    double[] logS = new double[z.length];
+    double[] logS = Scratch.lossRow(0, z.length);
     Softmax.logForward(z, temperature, logS);
     if (Double.isNaN(logS[0])) {
       for (int i = 0; i < n; i++) {
