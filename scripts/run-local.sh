@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the softmax job in Spark local mode, no Spark installation needed.
 #   scripts/run-local.sh                       the demo: forward then backward on data/sample into out/
-#   scripts/run-local.sh SUBCOMMAND ARGS...    any subcommand (forward, backward, generate; --help)
+#   scripts/run-local.sh SUBCOMMAND ARGS...    any subcommand (forward, backward, loss, generate; --help)
 # Environment: DRIVER_MEMORY (default 4g), SPARK_MASTER (default local[*]), SPARK_PROFILE (the Spark line,
 # default spark-4.1; see scripts/common.sh), SOFTMAX_CLASS_ARCHIVE=off (no class archive; see common.sh).
 set -euo pipefail
@@ -9,9 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build_if_needed
 
 submit() {
-  # forward and backward runs share a class archive (common.sh); generate and --help need no speed
+  # forward, backward and loss runs share a class archive (common.sh); generate and --help need no speed
   local launch=(spark_java -cp)
-  [[ $1 == forward || $1 == backward ]] && launch=(archived_java job)
+  [[ $1 == forward || $1 == backward || $1 == loss ]] && launch=(archived_java job)
   "${launch[@]}" "$APP_JAR:$(cat "$SPARK_CLASSPATH_FILE")" -Xmx"${DRIVER_MEMORY:-4g}" \
     org.apache.spark.deploy.SparkSubmit \
     --properties-file "$ROOT/conf/spark-defaults.conf" \
