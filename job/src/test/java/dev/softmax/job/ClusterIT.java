@@ -161,7 +161,7 @@ class ClusterIT {
   /**
    * Every row of {@code a} has a partner in {@code b} with the same id and a bit-identical column.
    */
-  private static void assertSameRows(Path a, Path b, String column, long rows) {
+  static void assertSameRows(Path a, Path b, String column, long rows) {
     assertThat(duckValue("SELECT count(*) FROM " + parquet(a))).isEqualTo(rows);
     assertThat(duckValue("SELECT count(*) FROM " + parquet(b))).isEqualTo(rows);
     assertThat(duckValue("SELECT count(DISTINCT id) FROM " + parquet(b))).isEqualTo(rows);
