@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.apache.hadoop.ipc.RemoteException;
 import org.apache.hadoop.util.VersionInfo;
 
 /**
@@ -170,6 +171,12 @@ final class HadoopFiles {
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
+    } catch (RemoteException e) {
+      // HDFS, while another client is still creating the file (it holds the file's lease)
+      if (e.getClassName().endsWith(".AlreadyBeingCreatedException")) {
+        return false;
+      }
+      throw e;
     }
   }
 }
