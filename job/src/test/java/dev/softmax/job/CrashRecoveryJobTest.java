@@ -1,39 +1,61 @@
 package dev.softmax.job;
 
-import static dev.softmax.job.JobTestKit.duckValue;
-import static dev.softmax.job.JobTestKit.parquet;
 import static dev.softmax.job.JobTestKit.run;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Drivers that die (halted at each crash point of publishing), are stopped by SIGINT or SIGTERM
  * mid-write, or race each other: the old output survives, nothing half-written is ever published,
- * and the next run cleans up or restores what a dead run left.
+ * and the next run cleans up or restores what a dead run left. On the local file system here;
+ * {@link HdfsCrashRecoveryJobTest} runs the same tests on HDFS.
  */
 @Tag(JobProcess.TAG)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrashRecoveryJobTest {
-  @TempDir static Path dir;
-  static Path small;
-  static Path other;
+  /** Logs of the driver processes; on the local file system, the data too. */
+  @TempDir static File logs;
+
+  /** The folder of every input and output, qualified by its file system. */
+  Path dir;
+
+  FileSystem fs;
+  Path small;
+  Path other;
+
+  /** Where the tests' data lives: a folder of the local file system. */
+  Path storage() throws IOException {
+    return new Path(new File(logs, "data").toURI());
+  }
 
   @BeforeAll
-  static void writeInputs() {
-    small = dir.resolve("small");
-    other = dir.resolve("other");
+  void writeInputs() throws IOException {
+    Path root = storage();
+    fs = root.getFileSystem(new Configuration());
+    dir = fs.makeQualified(root);
+    small = new Path(dir, "small");
+    other = new Path(dir, "other");
     JobTestKit.spark()
         .sql("SELECT id, array(float(id % 7), 1f, -2f) AS logits FROM range(300)")
         .repartition(3)
@@ -45,17 +67,35 @@ class CrashRecoveryJobTest {
         .parquet(other.toString());
   }
 
-  private static List<String> tree(Path root) {
-    try (Stream<Path> s = Files.walk(root)) {
-      return s.map(p -> root.relativize(p) + " " + p.toFile().length()).sorted().toList();
+  @AfterAll
+  void closeStorage() throws IOException {}
+
+  /** Every file and folder under {@code root} with its length (0 for a folder). */
+  private List<String> tree(Path root) {
+    List<String> all = new ArrayList<>();
+    walk(root, root, all);
+    return all.stream().sorted().toList();
+  }
+
+  private void walk(Path root, Path p, List<String> all) {
+    try {
+      FileStatus s = fs.getFileStatus(p);
+      String relative = root.toUri().relativize(p.toUri()).getPath();
+      all.add(relative + " " + (s.isDirectory() ? 0 : s.getLen()));
+      if (s.isDirectory()) {
+        for (FileStatus child : fs.listStatus(p)) {
+          walk(root, child.getPath(), all);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static List<String> leftovers(Path parent, String name) {
-    try (Stream<Path> s = Files.list(parent)) {
-      return s.map(p -> p.getFileName().toString())
+  private List<String> leftovers(String name) {
+    try {
+      return Arrays.stream(fs.listStatus(dir))
+          .map(s -> s.getPath().getName())
           .filter(n -> n.startsWith("." + name + "."))
           .sorted()
           .toList();
@@ -64,11 +104,42 @@ class CrashRecoveryJobTest {
     }
   }
 
+  private boolean exists(Path p) throws IOException {
+    return fs.exists(p);
+  }
+
+  private long rows(Path dataset) {
+    return JobTestKit.spark().read().parquet(dataset.toString()).count();
+  }
+
+  private long parquetFiles(Path dataset) throws IOException {
+    long n = 0;
+    var files = fs.listFiles(dataset, true);
+    while (files.hasNext()) {
+      if (files.next().getPath().getName().endsWith(".parquet")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private String summary(Path dataset) throws IOException {
+    try (var in = fs.open(new Path(dataset, "_summary.json"))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Starts the job in a driver JVM of its own, its console in {@code logs/NAME.log}. */
+  private JobProcess start(String name, Map<String, String> properties, String... args)
+      throws IOException {
+    return JobProcess.start(new File(logs, name + ".log").toPath(), properties, args);
+  }
+
   /** Overwrites {@code out} with {@code other} in a driver halted at {@code point}. */
-  private static void crashWhileOverwriting(Path out, String point) throws Exception {
+  private void crashWhileOverwriting(Path out, String point) throws Exception {
     JobProcess p =
-        JobProcess.start(
-            dir.resolve(out.getFileName() + ".log"),
+        start(
+            out.getName(),
             Map.of(CrashPoint.PROPERTY, point),
             "forward",
             "--input",
@@ -83,28 +154,28 @@ class CrashRecoveryJobTest {
   @Test
   void aDriverKilledBetweenTheTwoMovesLosesNothingAndTheNextRunRestoresTheOldOutput()
       throws Exception {
-    Path out = dir.resolve("between");
+    Path out = new Path(dir, "between");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
     crashWhileOverwriting(out, "aside");
-    assertThat(out).doesNotExist();
-    assertThat(leftovers(dir, "between")).anyMatch(n -> n.startsWith(".between.replaced-"));
+    assertThat(exists(out)).isFalse();
+    assertThat(leftovers("between")).anyMatch(n -> n.startsWith(".between.replaced-"));
 
     JobTestKit.Result refused =
         run("forward", "--input", other.toString(), "--output", out.toString());
     assertThat(refused.status()).as("%s", refused).isEqualTo(2);
-    assertThat(refused.err()).contains("note: restored the previous file:" + out, "already exists");
+    assertThat(refused.err()).contains("note: restored the previous " + out, "already exists");
     assertThat(tree(out)).isEqualTo(before);
-    assertThat(leftovers(dir, "between")).isEmpty();
+    assertThat(leftovers("between")).isEmpty();
   }
 
   @Test
   void aDriverKilledAfterPublishingLeavesTheNewOutputAndTheNextRunRemovesTheOldOne()
       throws Exception {
-    Path out = dir.resolve("after");
+    Path out = new Path(dir, "after");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     crashWhileOverwriting(out, "published");
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(40L);
+    assertThat(rows(out)).isEqualTo(40L);
 
     JobTestKit.Result r =
         runOk(
@@ -115,36 +186,36 @@ class CrashRecoveryJobTest {
             out.toString(),
             "--mode",
             "overwrite");
-    assertThat(r.err()).contains("had published file:" + out + " before it died");
-    assertThat(leftovers(dir, "after")).isEmpty();
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(300L);
+    assertThat(r.err()).contains("had published " + out + " before it died");
+    assertThat(leftovers("after")).isEmpty();
+    assertThat(rows(out)).isEqualTo(300L);
   }
 
   @Test
   void aDriverKilledBeforePublishingLeavesTheOldOutputAndTheNextRunRemovesTheStaging()
       throws Exception {
-    Path out = dir.resolve("before");
+    Path out = new Path(dir, "before");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
     crashWhileOverwriting(out, "before-publish");
     assertThat(tree(out)).isEqualTo(before);
-    assertThat(leftovers(dir, "before")).anyMatch(n -> n.startsWith(".before.staging-"));
+    assertThat(leftovers("before")).anyMatch(n -> n.startsWith(".before.staging-"));
 
     JobTestKit.Result refused =
         run("forward", "--input", other.toString(), "--output", out.toString());
     assertThat(refused.status()).isEqualTo(2);
     assertThat(refused.err()).contains("the unpublished output of a run that died");
-    assertThat(leftovers(dir, "before")).isEmpty();
+    assertThat(leftovers("before")).isEmpty();
     assertThat(tree(out)).isEqualTo(before);
   }
 
   /**
    * Starts a generate run long enough to be caught mid-write, and signals it once its tasks write.
    */
-  private static JobProcess signalMidWrite(Path out, String signal) throws Exception {
+  private JobProcess signalMidWrite(Path out, String signal) throws Exception {
     JobProcess p =
-        JobProcess.start(
-            dir.resolve(out.getFileName() + ".log"),
+        start(
+            out.getName(),
             Map.of(),
             "generate",
             "--output",
@@ -167,15 +238,28 @@ class CrashRecoveryJobTest {
   }
 
   /** True once a task attempt's directory exists in the run's staging directory. */
-  private static boolean tasksWriting(Path out) {
-    try (Stream<Path> s = Files.walk(out.getParent(), 6)) {
-      return s.anyMatch(
-          f ->
-              f.toString().contains("/." + out.getFileName() + ".staging-")
-                  && f.getFileName().toString().startsWith("attempt_"));
-    } catch (IOException | UncheckedIOException e) {
+  private boolean tasksWriting(Path out) {
+    try {
+      for (FileStatus s : fs.listStatus(dir)) {
+        if (s.getPath().getName().startsWith("." + out.getName() + ".staging-")
+            && hasAttempt(s.getPath(), 5)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
       return false;
     }
+  }
+
+  private boolean hasAttempt(Path p, int depth) throws IOException {
+    for (FileStatus s : fs.listStatus(p)) {
+      if (s.getPath().getName().startsWith("attempt_")
+          || (depth > 1 && s.isDirectory() && hasAttempt(s.getPath(), depth - 1))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
@@ -185,28 +269,28 @@ class CrashRecoveryJobTest {
         "SIGINT is ignored by this process (the tests were started in the"
             + " background of a shell without job control), and the job's JVM inherits that: the JVM then leaves"
             + " SIGINT alone, as it does under nohup; the SIGTERM test covers the same guard");
-    Path out = dir.resolve("sigint");
+    Path out = new Path(dir, "sigint");
     runOk("forward", "--input", small.toString(), "--output", out.toString());
     List<String> before = tree(out);
     JobProcess p = signalMidWrite(out, "INT");
     assertThat(p.await()).as(p.output()).isEqualTo(130);
     assertThat(p.output()).contains("softmax generate: stopped by a signal; nothing was published");
     assertThat(tree(out)).isEqualTo(before);
-    assertThat(leftovers(dir, "sigint")).isEmpty();
+    assertThat(leftovers("sigint")).isEmpty();
   }
 
   @Test
   void sigtermMidWritePublishesNothingRemovesTheStagingAndExits143() throws Exception {
-    Path out = dir.resolve("sigterm");
+    Path out = new Path(dir, "sigterm");
     JobProcess p = signalMidWrite(out, "TERM");
     assertThat(p.await()).as(p.output()).isEqualTo(143);
-    assertThat(out).doesNotExist();
-    assertThat(leftovers(dir, "sigterm")).isEmpty();
+    assertThat(exists(out)).isFalse();
+    assertThat(leftovers("sigterm")).isEmpty();
   }
 
   @Test
   void racingRunsInModeErrorPublishExactlyOnce() throws Exception {
-    Path out = dir.resolve("race_error");
+    Path out = new Path(dir, "race_error");
     String[] args = {
       "generate",
       "--output",
@@ -218,8 +302,8 @@ class CrashRecoveryJobTest {
       "--partitions",
       "2"
     };
-    JobProcess a = JobProcess.start(dir.resolve("race_error_a.log"), Map.of(), args);
-    JobProcess b = JobProcess.start(dir.resolve("race_error_b.log"), Map.of(), args);
+    JobProcess a = start("race_error_a", Map.of(), args);
+    JobProcess b = start("race_error_b", Map.of(), args);
     List<Integer> statuses = List.of(a.await(), b.await());
     assertThat(statuses).as("%s\n---\n%s", a.output(), b.output()).containsExactlyInAnyOrder(0, 2);
     JobProcess loser = statuses.get(0) == 2 ? a : b;
@@ -227,16 +311,16 @@ class CrashRecoveryJobTest {
         .containsPattern(
             "softmax generate: .*(already exists|published by another run|being"
                 + " published by another run)");
-    assertThat(duckValue("SELECT count(*) FROM " + parquet(out))).isEqualTo(20000L);
-    assertThat(leftovers(dir, "race_error")).isEmpty();
+    assertThat(rows(out)).isEqualTo(20000L);
+    assertThat(leftovers("race_error")).isEmpty();
   }
 
   @Test
   void racingOverwritesLeaveOneWholeOutput() throws Exception {
-    Path out = dir.resolve("race_over");
+    Path out = new Path(dir, "race_over");
     JobProcess a =
-        JobProcess.start(
-            dir.resolve("race_over_a.log"),
+        start(
+            "race_over_a",
             Map.of(),
             "generate",
             "--output",
@@ -250,8 +334,8 @@ class CrashRecoveryJobTest {
             "--mode",
             "overwrite");
     JobProcess b =
-        JobProcess.start(
-            dir.resolve("race_over_b.log"),
+        start(
+            "race_over_b",
             Map.of(),
             "generate",
             "--output",
@@ -266,17 +350,11 @@ class CrashRecoveryJobTest {
             "overwrite");
     assertThat(a.await()).as(a.output()).isZero();
     assertThat(b.await()).as(b.output()).isZero();
-    long rows = (Long) duckValue("SELECT count(*) FROM " + parquet(out));
+    long rows = rows(out);
     assertThat(rows).isIn(30000L, 50000L);
-    long files =
-        (Long)
-            duckValue(
-                "SELECT count(DISTINCT filename) FROM read_parquet('"
-                    + out
-                    + "/**/*.parquet', filename = true)");
-    assertThat(files).isEqualTo(rows == 30000L ? 3L : 5L);
-    assertThat(JobTestKit.summary(out)).contains("\"rows_in\" : " + rows);
-    assertThat(leftovers(dir, "race_over")).isEmpty();
+    assertThat(parquetFiles(out)).isEqualTo(rows == 30000L ? 3L : 5L);
+    assertThat(summary(out)).contains("\"rows_in\" : " + rows);
+    assertThat(leftovers("race_over")).isEmpty();
   }
 
   /**
@@ -284,11 +362,11 @@ class CrashRecoveryJobTest {
    * not.
    */
   private static boolean sigintIgnored() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.isReadable(status)) {
+    File status = new File("/proc/self/status");
+    if (!status.canRead()) {
       return false;
     }
-    for (String line : Files.readAllLines(status)) {
+    for (String line : Files.readAllLines(status.toPath())) {
       if (line.startsWith("SigIgn:")) {
         return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 1)) != 0;
       }
