@@ -39,8 +39,8 @@ start() {
   [[ -f $JOB_BUILD/test-classpath.txt && -d $JOB_BUILD/test-classes ]] \
     || die "no test classpath in $JOB_BUILD; run mvn -P$SPARK_PROFILE -DskipTests package"
   rm -rf "$RUN" && mkdir -p "$RUN"
-  # MiniYARNCluster keeps its folders under ./target: the working directory is the run folder
-  # SPARK_LOCAL_IP reaches every container (MiniHadoopCluster): Spark there binds to 127.0.0.1 too
+  # MiniYARNCluster keeps its folders under ./target: the working directory is the run folder.
+  # SPARK_LOCAL_IP reaches every container (MiniHadoopCluster): Spark there binds to 127.0.0.1 too.
   (cd "$RUN" && unset HADOOP_CONF_DIR YARN_CONF_DIR && export SPARK_LOCAL_IP=127.0.0.1 && exec nohup java @"$ROOT/conf/jvm.options" -Xmx1g \
     -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" -Dsoftmax.log.file="$RUN/cluster.log" \
     -cp "$JOB_BUILD/test-classes:$(cat "$JOB_BUILD/test-classpath.txt")" \
@@ -67,7 +67,7 @@ status() {
 stop() {
   [[ -d $RUN ]] || { echo "no cluster in $RUN"; return 0; }
   if alive; then
-    # SIGTERM runs the JVM's shutdown hook: YARN stops (its NodeManager kills the containers), then HDFS
+    # on SIGTERM the JVM stops YARN (its NodeManager kills the containers), then HDFS, then exits
     local jvm; jvm=$(cat "$PID_FILE")
     kill -TERM "$jvm" 2>/dev/null || true
     for ((i = 0; i < 300; i++)); do
