@@ -81,21 +81,7 @@ public final class CrossEntropyBackwardFunction implements UnboundFunction {
           result,
           types);
     }
-    Signature.integral(USAGE, input, 1, "label");
-    if (input.size() > 2) {
-      Signature.integral(USAGE, input, 2, "ignore_index");
-    }
-    if (input.size() > 3) {
-      Signature.numeric(USAGE, input, 3, "label_smoothing");
-    }
-    if (input.size() > 4) {
-      Signature.numeric(USAGE, input, 4, "upstream");
-    }
-    DataType[] all = {
-      logits, DataTypes.LongType, DataTypes.LongType, DataTypes.DoubleType, DataTypes.DoubleType
-    };
-    DataType[] types = new DataType[input.size()];
-    System.arraycopy(all, 0, types, 0, types.length);
+    DataType[] types = LossRows.labelTypes(USAGE, input, logits, "label_smoothing", "upstream");
     return new InterpretedFunction<Object>(
         NAME,
         row -> {

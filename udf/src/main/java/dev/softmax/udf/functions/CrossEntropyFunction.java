@@ -6,7 +6,6 @@ import org.apache.spark.sql.connector.catalog.functions.BoundFunction;
 import org.apache.spark.sql.connector.catalog.functions.UnboundFunction;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -70,16 +69,7 @@ public final class CrossEntropyFunction implements UnboundFunction {
           logits,
           targets);
     }
-    Signature.integral(USAGE, input, 1, "label");
-    if (input.size() > 2) {
-      Signature.integral(USAGE, input, 2, "ignore_index");
-    }
-    if (input.size() > 3) {
-      Signature.numeric(USAGE, input, 3, "label_smoothing");
-    }
-    DataType[] all = {logits, DataTypes.LongType, DataTypes.LongType, DataTypes.DoubleType};
-    DataType[] types = new DataType[input.size()];
-    System.arraycopy(all, 0, types, 0, types.length);
+    DataType[] types = LossRows.labelTypes(USAGE, input, logits, "label_smoothing");
     return new InterpretedFunction<Object>(
         NAME,
         row -> {

@@ -1,7 +1,12 @@
 package dev.softmax.udf.functions;
 
+import java.util.function.Supplier;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The loss functions' rows: reads their arrays (null, or a null element, gives null), calls a loss
@@ -71,82 +76,43 @@ final class LossRows {
     return false;
   }
 
-  static Float floatLoss(String function, InternalRow row, int i, FloatLoss loss) {
-    float[] z = ArrayRows.floats(row.getArray(i));
-    if (z == null) {
-      return null;
-    }
+  /** Runs a kernel; its refusal (an {@link IllegalArgumentException}) names the SQL function. */
+  static <T> T named(String function, Supplier<T> kernel) {
     try {
-      return loss.apply(z);
+      return kernel.get();
     } catch (IllegalArgumentException e) {
       throw ArrayRows.named(function, e);
     }
   }
 
+  static Float floatLoss(String function, InternalRow row, int i, FloatLoss loss) {
+    float[] z = ArrayRows.floats(row.getArray(i));
+    return z == null ? null : named(function, () -> loss.apply(z));
+  }
+
   static Double doubleLoss(String function, InternalRow row, int i, DoubleLoss loss) {
     double[] z = ArrayRows.doubles(row.getArray(i));
-    if (z == null) {
-      return null;
-    }
-    try {
-      return loss.apply(z);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
+    return z == null ? null : named(function, () -> loss.apply(z));
   }
 
   static Float floatLoss(String function, InternalRow row, int i, int j, FloatPairLoss loss) {
     float[] a = ArrayRows.floats(row.getArray(i));
     float[] b = ArrayRows.floats(row.getArray(j));
-    if (a == null || b == null) {
-      return null;
-    }
-    try {
-      return loss.apply(a, b);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
+    return a == null || b == null ? null : named(function, () -> loss.apply(a, b));
   }
 
   static Double doubleLoss(String function, InternalRow row, int i, int j, DoublePairLoss loss) {
     double[] a = ArrayRows.doubles(row.getArray(i));
     double[] b = ArrayRows.doubles(row.getArray(j));
-    if (a == null || b == null) {
-      return null;
-    }
-    try {
-      return loss.apply(a, b);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
+    return a == null || b == null ? null : named(function, () -> loss.apply(a, b));
   }
 
   static ArrayData floatGrad(String function, InternalRow row, int i, FloatGrad grad) {
-    float[] z = ArrayRows.floats(row.getArray(i));
-    if (z == null) {
-      return null;
-    }
-    float[] out = new float[z.length];
-    try {
-      grad.apply(z, out);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
-    return ArrayRows.of(out);
+    return floatGrad(function, row, i, i, (z, unused, out) -> grad.apply(z, out));
   }
 
   static ArrayData doubleGrad(String function, InternalRow row, int i, DoubleGrad grad) {
-    double[] z = ArrayRows.doubles(row.getArray(i));
-    if (z == null) {
-      return null;
-    }
-    double[] out = new double[z.length];
-    try {
-      grad.apply(z, out);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
-    return ArrayRows.of(out);
+    return doubleGrad(function, row, i, i, (z, unused, out) -> grad.apply(z, out));
   }
 
   static ArrayData floatGrad(String function, InternalRow row, int i, int j, FloatPairGrad grad) {
@@ -156,11 +122,12 @@ final class LossRows {
       return null;
     }
     float[] out = new float[a.length];
-    try {
-      grad.apply(a, b, out);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
+    named(
+        function,
+        () -> {
+          grad.apply(a, b, out);
+          return out;
+        });
     return ArrayRows.of(out);
   }
 
@@ -171,11 +138,34 @@ final class LossRows {
       return null;
     }
     double[] out = new double[a.length];
-    try {
-      grad.apply(a, b, out);
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(function, e);
-    }
+    named(
+        function,
+        () -> {
+          grad.apply(a, b, out);
+          return out;
+        });
     return ArrayRows.of(out);
+  }
+
+  /**
+   * The argument types of a call with a label: the logits, the label and whichever of the optional
+   * scalars the call gives (ignore_index, then the numbers named in {@code doubles}), the integral
+   * ones as bigint and the others as double, so Spark casts them to what the row reads.
+   */
+  static DataType[] labelTypes(
+      String usage, StructType input, ArrayType logits, String... doubles) {
+    Signature.integral(usage, input, 1, "label");
+    DataType[] types = new DataType[input.size()];
+    types[0] = logits;
+    types[1] = DataTypes.LongType;
+    if (input.size() > 2) {
+      Signature.integral(usage, input, 2, "ignore_index");
+      types[2] = DataTypes.LongType;
+    }
+    for (int k = 3; k < input.size(); k++) {
+      Signature.numeric(usage, input, k, doubles[k - 3]);
+      types[k] = DataTypes.DoubleType;
+    }
+    return types;
   }
 }

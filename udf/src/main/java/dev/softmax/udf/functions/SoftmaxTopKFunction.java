@@ -90,7 +90,7 @@ public final class SoftmaxTopKFunction implements UnboundFunction {
     int n = Math.min(Math.max(k, 0), z.length);
     int[] index = new int[n];
     double[] prob = new double[n];
-    call(() -> Losses.topK(z, k, t, index, prob));
+    LossRows.named(FUNCTION, () -> Losses.topK(z, k, t, index, prob));
     Object[] entries = new Object[n];
     for (int i = 0; i < n; i++) {
       entries[i] = new GenericInternalRow(new Object[] {index[i], (float) prob[i]});
@@ -105,19 +105,11 @@ public final class SoftmaxTopKFunction implements UnboundFunction {
     int n = Math.min(Math.max(k, 0), z.length);
     int[] index = new int[n];
     double[] prob = new double[n];
-    call(() -> Losses.topK(z, k, t, index, prob));
+    LossRows.named(FUNCTION, () -> Losses.topK(z, k, t, index, prob));
     Object[] entries = new Object[n];
     for (int i = 0; i < n; i++) {
       entries[i] = new GenericInternalRow(new Object[] {index[i], prob[i]});
     }
     return new GenericArrayData(entries);
-  }
-
-  private static void call(Runnable kernel) {
-    try {
-      kernel.run();
-    } catch (IllegalArgumentException e) {
-      throw ArrayRows.named(FUNCTION, e);
-    }
   }
 }
