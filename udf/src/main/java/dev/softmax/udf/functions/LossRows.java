@@ -108,11 +108,33 @@ final class LossRows {
   }
 
   static ArrayData floatGrad(String function, InternalRow row, int i, FloatGrad grad) {
-    return floatGrad(function, row, i, i, (z, unused, out) -> grad.apply(z, out));
+    float[] z = ArrayRows.floats(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    float[] out = new float[z.length];
+    named(
+        function,
+        () -> {
+          grad.apply(z, out);
+          return out;
+        });
+    return ArrayRows.of(out);
   }
 
   static ArrayData doubleGrad(String function, InternalRow row, int i, DoubleGrad grad) {
-    return doubleGrad(function, row, i, i, (z, unused, out) -> grad.apply(z, out));
+    double[] z = ArrayRows.doubles(row.getArray(i));
+    if (z == null) {
+      return null;
+    }
+    double[] out = new double[z.length];
+    named(
+        function,
+        () -> {
+          grad.apply(z, out);
+          return out;
+        });
+    return ArrayRows.of(out);
   }
 
   static ArrayData floatGrad(String function, InternalRow row, int i, int j, FloatPairGrad grad) {
