@@ -20,11 +20,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 options=()
 while [[ $# -gt 0 ]]; do
   case $1 in
-    forward|backward|generate) break ;;
+    forward|backward|loss|generate) break ;;
     *) options+=("$1"); shift ;;
   esac
 done
-[[ $# -gt 0 ]] || { echo "submit: no subcommand (forward, backward or generate) after the spark-submit options" >&2; exit 2; }
+[[ $# -gt 0 ]] || { echo "submit: no subcommand (forward, backward, loss or generate) after the spark-submit options" >&2; exit 2; }
 
 # the master and deploy mode asked for (the last one given wins, as with spark-submit)
 master="" deploy_mode=client
