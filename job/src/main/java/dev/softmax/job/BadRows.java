@@ -107,7 +107,12 @@ final class BadRows {
         dropInternal(
                 marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
             .observe(seen, count(lit(1)).as("rows"));
-    bad.write().partitionBy(partitionBy.toArray(String[]::new)).parquet(to.toString());
+    // append: on S3 the quarantine is written in place, beside the objects it had
+    // (ObjectStoreOutput)
+    bad.write()
+        .mode("append")
+        .partitionBy(partitionBy.toArray(String[]::new))
+        .parquet(to.toString());
     return (Long) RowCounts.metrics(seen).get("rows");
   }
 

@@ -41,8 +41,20 @@ final class BatchWrite {
         options.outputFormat == Formats.Output.arrow
             ? List.of()
             : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
-    Path staged = guard.stage(output);
-    Path stagedQuarantine = quarantine == null ? null : guard.stage(quarantine);
+    if (ObjectStoreOutput.appliesTo(output)
+        || (quarantine != null && ObjectStoreOutput.appliesTo(quarantine))) {
+      if (!parquet) {
+        throw new UsageException(
+            "--output-format arrow commits by renaming its files, which on "
+                + output.toUri().getScheme()
+                + ":// copies each one: write Parquet there (through S3A's committer), or Arrow"
+                + " to local disk or HDFS");
+      }
+      ObjectStoreOutput.useCommitter(spark, notes);
+    }
+    Path staged = guard.stage(output, output, options.mode);
+    Path stagedQuarantine =
+        quarantine == null ? null : guard.stage(quarantine, output, options.mode);
     try {
       Runnable writeGood = () -> write(good, options, partitionBy, run.output().columns(), staged);
       long written =
@@ -143,7 +155,9 @@ final class BatchWrite {
           .save(to.toString());
       return;
     }
-    DataFrameWriter<Row> writer = rows.write().partitionBy(partitionBy.toArray(String[]::new));
+    // append: on S3 the output is written in place, beside the objects it had (ObjectStoreOutput)
+    DataFrameWriter<Row> writer =
+        rows.write().mode("append").partitionBy(partitionBy.toArray(String[]::new));
     for (String c : computed) {
       // dictionary encoding of computed floats is wasted work: their values hardly repeat
       writer =

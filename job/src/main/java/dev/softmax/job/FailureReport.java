@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.SparkThrowable;
 
 /**
@@ -33,6 +34,10 @@ final class FailureReport {
 
   /** The console line for a failure: the input file it names, if any, and the innermost reason. */
   static String describe(Throwable failure) {
+    Optional<String> checksum = HadoopFiles.staleChecksum(failure);
+    if (checksum.isPresent()) {
+      return checksum.get();
+    }
     String reason = innermost(failure);
     for (Throwable t = failure; t != null; t = t.getCause()) {
       // getErrorClass, deprecated in 4.x for getCondition, is the one Spark 3.5 has too

@@ -9,7 +9,13 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSDataOutputStreamBuilder;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -24,7 +30,15 @@ import org.apache.hadoop.util.VersionInfo;
  * removes through it, turning {@link IOException}s into unchecked ones that name the path.
  */
 final class HadoopFiles {
+  /** S3A's option for a create that fails when the object exists (Hadoop 3.4.2+). */
+  private static final String CONDITIONAL_OVERWRITE = "fs.option.create.conditional.overwrite";
+
+  private static final Pattern CHECKSUM_ERROR = Pattern.compile("Checksum error: (\\S+) at");
+
   private final Configuration conf;
+
+  /** Whether S3A here takes {@link #CONDITIONAL_OVERWRITE}; null until a create has tried it. */
+  private Boolean conditionalCreates;
 
   HadoopFiles(Configuration conf) {
     this.conf = conf;
@@ -166,6 +180,14 @@ final class HadoopFiles {
         return false;
       }
     }
+    if ("s3a".equals(fs.getScheme()) && conditionalCreates != Boolean.FALSE) {
+      Optional<Boolean> created = createIfNoneMatch(fs, file, bytes, true);
+      if (created.isPresent()) {
+        conditionalCreates = true;
+        return created.get();
+      }
+      conditionalCreates = false;
+    }
     try (var out = fs.create(file, false)) {
       out.write(bytes);
       return true;
@@ -178,5 +200,89 @@ final class HadoopFiles {
       }
       throw e;
     }
+  }
+
+  /**
+   * S3A's create-if-absent (Hadoop 3.4.2+): the object is put with {@code If-None-Match: *}, so a
+   * store that honours it refuses a second creator at close. Empty when this S3A has no such option
+   * (Hadoop 3.3 refuses the mandatory option it does not know).
+   */
+  private static Optional<Boolean> createIfNoneMatch(
+      FileSystem fs, Path file, byte[] bytes, boolean checkFirst) throws IOException {
+    // where the store ignores If-None-Match, this check is all there is (and is not atomic)
+    if (checkFirst && fs.exists(file)) {
+      return Optional.of(false);
+    }
+    FSDataOutputStream out;
+    try {
+      FSDataOutputStreamBuilder<?, ?> builder = fs.createFile(file).overwrite(false).recursive();
+      builder.must(CONDITIONAL_OVERWRITE, true);
+      out = builder.build();
+    } catch (IllegalArgumentException | UnsupportedOperationException unknownOption) {
+      return Optional.empty();
+    } catch (FileAlreadyExistsException e) {
+      return Optional.of(false);
+    }
+    try (out) {
+      out.write(bytes);
+    } catch (FileAlreadyExistsException e) {
+      return Optional.of(false);
+    } catch (IOException e) {
+      // S3A reports the store's 412 (Precondition Failed) at close
+      if (String.valueOf(e.getMessage()).contains("412")) {
+        return Optional.of(false);
+      }
+      throw e;
+    }
+    return Optional.of(true);
+  }
+
+  /**
+   * Whether a second create-if-absent of {@code existing} (a file this run has just created) is
+   * refused: false where the store ignores the condition (s3proxy, some S3-compatible stores) or
+   * S3A has none (Hadoop 3.3), so that racing runs there are not detected.
+   */
+  boolean refusesSecondCreate(Path existing, String text) {
+    FileSystem fs = fileSystem(existing);
+    if (!"s3a".equals(fs.getScheme())) {
+      return true;
+    }
+    try {
+      return !createIfNoneMatch(fs, existing, text.getBytes(StandardCharsets.UTF_8), false)
+          .orElse(true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + existing, e);
+    }
+  }
+
+  /**
+   * The console line for a read that failed because a file disagrees with Hadoop's checksum side
+   * file ({@code .NAME.crc}, which the local file system keeps and checks): copying a dataset
+   * between stores brings these along, and a file replaced without its side file then fails every
+   * read. Empty for any other failure.
+   */
+  static Optional<String> staleChecksum(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ChecksumException) {
+        Matcher m = CHECKSUM_ERROR.matcher(String.valueOf(t.getMessage()));
+        if (!m.find()) {
+          return Optional.of(
+              "a file does not match its Hadoop checksum side file (.NAME.crc): "
+                  + InputDataset.firstLine(t));
+        }
+        Path file = new Path(m.group(1));
+        Path crc = new Path(file.getParent(), "." + file.getName() + ".crc");
+        return Optional.of(
+            "input file "
+                + file
+                + " does not match its checksum side file "
+                + crc
+                + " (Hadoop's; left by a copy of another version of the file, or the file is"
+                + " damaged): if the file is the one to read, remove "
+                + crc
+                + " and rerun");
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -4,6 +4,7 @@ import dev.softmax.job.arrow.ArrowInputException;
 import dev.softmax.job.arrow.ArrowTableProvider;
 import dev.softmax.job.arrow.IpcFormat;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -101,7 +102,9 @@ record InputDataset(
       }
       rows = reader.parquet(path.toString());
     } catch (RuntimeException e) {
-      throw new UsageException("cannot read input " + path + " as Parquet: " + firstLine(e));
+      throw new UsageException(
+          HadoopFiles.staleChecksum(e)
+              .orElse("cannot read input " + path + " as Parquet: " + firstLine(e)));
     }
     Map<String, Double> columnBytes = new LinkedHashMap<>();
     for (StructField f : rows.schema().fields()) {
@@ -139,7 +142,15 @@ record InputDataset(
 
   /** parquet or arrow, from the first bytes of a data file. */
   private static Formats.Input detect(Path file, Configuration conf) {
-    return switch (IpcFormat.sniff(file, conf)) {
+    IpcFormat format;
+    try {
+      format = IpcFormat.sniff(file, conf);
+    } catch (UncheckedIOException e) {
+      throw new UsageException(
+          HadoopFiles.staleChecksum(e)
+              .orElse("cannot read input file " + file + ": " + firstLine(e.getCause())));
+    }
+    return switch (format) {
       case FILE, STREAM -> Formats.Input.arrow;
       case PARQUET -> Formats.Input.parquet;
       case UNKNOWN ->

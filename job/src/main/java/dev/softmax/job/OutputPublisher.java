@@ -15,7 +15,8 @@ import org.apache.hadoop.fs.Path;
  * ({@code .NAME.lock}) so that racing runs publish one at a time, and moves the old output aside
  * ({@code .NAME.replaced-OWNER}) until the new one is in place. A later run finishes or undoes what
  * a run that died left (see {@link #recover}); nothing there ever deletes an output that has no
- * replacement. Relies on an atomic rename of directories (local disk, HDFS).
+ * replacement. Relies on an atomic rename of directories (local disk, HDFS); where there is none
+ * (S3), the output is written in place instead ({@link ObjectStoreOutput}), under the same lock.
  */
 final class OutputPublisher {
   private static final String STAGING = "staging-";
@@ -25,6 +26,10 @@ final class OutputPublisher {
   private final HadoopFiles files;
   private final RunOwner owner = RunOwner.current();
   private final Notes notes;
+  private final ObjectStoreOutput objectStore;
+
+  /** The outputs this run writes in place (S3), each under its lock from {@link #stage} on. */
+  private final List<Path> inPlace = new ArrayList<>();
 
   /** One staged dataset and the path it is published to. */
   record Target(Path staged, Path out) {}
@@ -33,6 +38,7 @@ final class OutputPublisher {
   OutputPublisher(HadoopFiles files, Notes notes) {
     this.files = files;
     this.notes = notes;
+    this.objectStore = new ObjectStoreOutput(files, owner, notes);
   }
 
   HadoopFiles files() {
@@ -52,6 +58,13 @@ final class OutputPublisher {
     Path lock = lock(out);
     Optional<RunOwner> locker =
         files.exists(lock) ? RunOwner.parse(files.readText(lock)) : Optional.empty();
+    if (ObjectStoreOutput.appliesTo(out)) {
+      objectStore.recover(out);
+      if (locker.map(RunOwner::isDead).orElse(false)) {
+        files.delete(lock);
+      }
+      return;
+    }
     List<Path> replaced = new ArrayList<>();
     for (Path p : siblings(out)) {
       String kind = p.getName().substring(prefix(out).length());
@@ -139,6 +152,70 @@ final class OutputPublisher {
   }
 
   /**
+   * Where this run writes {@code out}: its {@linkplain #staging staging directory}, or on S3 {@code
+   * out} itself, once this run holds its publish lock (refused at once with {@code mode error},
+   * waited for with {@code overwrite}) and has recorded what it holds now. {@code decidedBy}: the
+   * output whose summary marks the run finished (the output a quarantine belongs to).
+   */
+  Path stage(Path out, Path decidedBy, WriteMode mode) {
+    if (!ObjectStoreOutput.appliesTo(out)) {
+      return staging(out);
+    }
+    try {
+      claim(out, mode);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      checkClaimed(out, mode);
+      objectStore.begin(out, decidedBy);
+    } catch (RuntimeException e) {
+      release(lock(out));
+      throw e;
+    }
+    inPlace.add(out);
+    return out;
+  }
+
+  /** After this run took the lock of {@code out}, written in place. */
+  private void checkClaimed(Path out, WriteMode mode) {
+    if (!files.refusesSecondCreate(lock(out), owner.toString())) {
+      notes.add(
+          out.toUri().getScheme()
+              + "://"
+              + out.toUri().getAuthority()
+              + " does not refuse a second create of an object (S3's If-None-Match),"
+              + " so runs that write "
+              + out
+              + " at the same time are not detected here");
+    }
+    if (mode == WriteMode.error && files.exists(out)) {
+      throw new UsageException(
+          out
+              + " was published by another run while this one ran; this run"
+              + " published nothing (pass --mode overwrite to replace it)");
+    }
+  }
+
+  /**
+   * Removes what this run staged for an output it does not publish: its staging directory, or on S3
+   * every object it wrote in place (and the publish lock it held).
+   */
+  void discard(Path staged) {
+    if (inPlace.contains(staged)) {
+      try {
+        objectStore.undo(staged);
+      } finally {
+        inPlace.remove(staged);
+        release(lock(staged));
+      }
+    } else if (!ObjectStoreOutput.appliesTo(staged)) {
+      files.delete(staged);
+    }
+    // else: written in place and finished, it is the published output
+  }
+
+  /**
    * Moves every complete staged dataset to its output, all under their publish locks: with {@code
    * mode error} none is published when another run has published any of them meanwhile (a usage
    * error); with {@code overwrite} racing runs publish one after the other and the last wins whole.
@@ -150,11 +227,15 @@ final class OutputPublisher {
     List<Path> held = new ArrayList<>();
     try {
       for (Target t : ordered) {
+        if (inPlace.contains(t.out())) {
+          // held since stage; released once finished, or by discard after undoing
+          continue;
+        }
         claim(t.out(), mode);
         held.add(lock(t.out()));
       }
       for (Target t : ordered) {
-        if (mode == WriteMode.error && files.exists(t.out())) {
+        if (!inPlace.contains(t.out()) && mode == WriteMode.error && files.exists(t.out())) {
           throw new UsageException(
               t.out()
                   + " was published by another run while this one ran; this run"
@@ -164,6 +245,12 @@ final class OutputPublisher {
       CrashPoint.reached("before-publish");
       List<Path> asides = new ArrayList<>();
       for (Target t : ordered) {
+        if (inPlace.contains(t.out())) {
+          objectStore.finish(t.out());
+          inPlace.remove(t.out());
+          held.add(lock(t.out()));
+          continue;
+        }
         FileSystem fs = files.fileSystem(t.out());
         Path aside = new Path(t.out().getParent(), prefix(t.out()) + REPLACED + owner);
         boolean replacing = fs.exists(t.out());

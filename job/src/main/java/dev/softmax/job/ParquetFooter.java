@@ -52,7 +52,9 @@ record ParquetFooter(
         return new ParquetFooter(file, false, float16, Map.of(), 0, null);
       }
       throw new UsageException(
-          "cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e));
+          HadoopFiles.staleChecksum(e)
+              .orElse(
+                  "cannot read input file " + file + " as Parquet: " + InputDataset.firstLine(e)));
     }
     List<String> float16 = new ArrayList<>();
     for (var column : footer.getFileMetaData().getSchema().getColumns()) {

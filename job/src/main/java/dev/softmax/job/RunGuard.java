@@ -49,10 +49,29 @@ final class RunGuard implements AutoCloseable {
         .addShutdownHook(hook, SHUTDOWN_PRIORITY, TASK_WAIT_MILLIS + 10_000, TimeUnit.MILLISECONDS);
   }
 
-  /** The staging directory for {@code out}, removed unless the run publishes it. */
-  synchronized Path stage(Path out) {
-    Path p = publisher.staging(out);
-    staged.add(p);
+  /**
+   * Where the run writes {@code out} ({@link OutputPublisher#stage}), undone unless the run
+   * publishes it.
+   */
+  Path stage(Path out, Path decidedBy, WriteMode mode) {
+    synchronized (this) {
+      if (aborted) {
+        throw new Aborted();
+      }
+    }
+    // outside the lock: staging may wait for another run's publish lock, and a signal must not
+    Path p = publisher.stage(out, decidedBy, mode);
+    boolean late;
+    synchronized (this) {
+      late = aborted;
+      if (!late) {
+        staged.add(p);
+      }
+    }
+    if (late) {
+      publisher.discard(p);
+      throw new Aborted();
+    }
     return p;
   }
 
@@ -130,7 +149,7 @@ final class RunGuard implements AutoCloseable {
       staged.clear();
     }
     for (Path p : left) {
-      publisher.files().delete(p);
+      publisher.discard(p);
     }
     return true;
   }

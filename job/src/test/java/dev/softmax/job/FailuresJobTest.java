@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,43 @@ class FailuresJobTest {
   private static void assertOneLine(JobTestKit.Result r, int status, String... expected) {
     assertThat(r.status()).as("%s", r).isEqualTo(status);
     assertThat(r.err().strip()).as("%s", r).doesNotContain("\n").contains(expected);
+  }
+
+  @Test
+  void aStaleChecksumSideFileIsNamedWithWhatToDo() throws Exception {
+    // a copy that replaced a data file but brought the old file's .crc along
+    Path in = dir.resolve("copied");
+    JobTestKit.spark()
+        .sql("SELECT id, array(float(id), 1f) AS logits FROM range(100)")
+        .coalesce(1)
+        .write()
+        .parquet(in.toString());
+    Path other = dir.resolve("other");
+    JobTestKit.spark()
+        .sql("SELECT id, array(float(id), 2f, 3f) AS logits FROM range(120)")
+        .coalesce(1)
+        .write()
+        .parquet(other.toString());
+    Path victim;
+    try (Stream<Path> s = Files.list(in)) {
+      victim = s.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    try (Stream<Path> s = Files.list(other)) {
+      Files.copy(
+          s.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(),
+          victim,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path crc = victim.resolveSibling("." + victim.getFileName() + ".crc");
+    assertThat(crc).exists();
+    JobTestKit.Result r =
+        run("forward", "--input", in.toString(), "--output", dir.resolve("out").toString());
+    assertOneLine(r, 2, victim.getFileName() + " does not match its checksum side file", "remove");
+    assertThat(r.err()).doesNotContain("arrow").contains(crc.getFileName().toString());
+    assertThat(dir.resolve("out")).doesNotExist();
+
+    Files.delete(crc);
+    runOk("forward", "--input", in.toString(), "--output", dir.resolve("out").toString());
   }
 
   @Test

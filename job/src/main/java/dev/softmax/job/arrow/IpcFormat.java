@@ -2,6 +2,7 @@ package dev.softmax.job.arrow;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
@@ -42,7 +43,8 @@ public enum IpcFormat {
         n += r;
       }
     } catch (IOException e) {
-      throw new ArrowInputException(file, "cannot read: " + e.getMessage());
+      // the caller says what it could not read: the format is what it was finding out
+      throw new UncheckedIOException("cannot read " + file, e);
     }
     if (n >= 6 && Arrays.equals(head, 0, 6, ARROW_MAGIC, 0, 6)) {
       return FILE;

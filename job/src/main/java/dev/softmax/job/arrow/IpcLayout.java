@@ -1,6 +1,7 @@
 package dev.softmax.job.arrow;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.MessageHeader;
@@ -47,7 +48,12 @@ record IpcLayout(
   }
 
   static IpcLayout of(Path path, Configuration conf) {
-    IpcFormat format = IpcFormat.sniff(path, conf);
+    IpcFormat format;
+    try {
+      format = IpcFormat.sniff(path, conf);
+    } catch (UncheckedIOException e) {
+      throw new ArrowInputException(path, "cannot read: " + e.getCause().getMessage());
+    }
     try {
       FileSystem fs = path.getFileSystem(conf);
       long size = fs.getFileStatus(path).getLen();
