@@ -81,7 +81,8 @@ final class ObjectStoreOutput {
    */
   static void useCommitter(SparkSession spark, List<String> notes) {
     RuntimeConfig conf = spark.conf();
-    String protocol = conf.get(COMMIT_PROTOCOL_KEY, "");
+    // Spark 4.0 checks a default given to get(key, default): read the setting as an option
+    String protocol = conf.getOption(COMMIT_PROTOCOL_KEY).getOrElse(() -> "");
     if (!protocol.isEmpty() && !protocol.equals(COMMIT_PROTOCOL)) {
       if (protocol.equals(SPARK_DEFAULT_PROTOCOL)) {
         conf.set(COMMIT_PROTOCOL_KEY, COMMIT_PROTOCOL);
