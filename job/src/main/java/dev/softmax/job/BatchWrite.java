@@ -53,8 +53,14 @@ final class BatchWrite {
       ObjectStoreOutput.useCommitter(spark, notes);
     }
     Path staged = guard.stage(output, output, options.mode);
-    Path stagedQuarantine =
-        quarantine == null ? null : guard.stage(quarantine, output, options.mode);
+    Path stagedQuarantine;
+    try {
+      stagedQuarantine = quarantine == null ? null : guard.stage(quarantine, output, options.mode);
+    } catch (RuntimeException e) {
+      // on S3 staging the output took its lock and recorded its objects: give them back
+      guard.abort();
+      throw e;
+    }
     try {
       Runnable writeGood = () -> write(good, options, partitionBy, run.output().columns(), staged);
       long written =
