@@ -245,6 +245,44 @@ class S3JobTest {
   }
 
   @Test
+  void aQuarantineBeingWrittenByAnotherRunRefusesTheRunAndFreesItsOutput() throws Exception {
+    Path out = new Path(root, "held");
+    Path quarantine = new Path(root, "held_bad");
+    // a live run (this JVM) holds the quarantine's lock
+    new HadoopFiles(fs.getConf())
+        .writeText(ObjectStoreOutput.lock(quarantine), RunOwner.current().toString());
+    JobTestKit.Result r =
+        run(
+            "forward",
+            "--input",
+            input.toString(),
+            "--output",
+            out.toString(),
+            "--on-bad-row",
+            "quarantine",
+            "--quarantine",
+            quarantine.toString());
+    assertThat(r.status()).as("%s", r).isEqualTo(2);
+    assertThat(r.err()).contains(quarantine + " is being published by another run");
+    // the output's lock and record, taken first, were given back
+    assertThat(siblings("held")).isEmpty();
+    assertThat(keys("held/")).isEmpty();
+    fs.delete(ObjectStoreOutput.lock(quarantine), false);
+    runOk(
+        "forward",
+        "--input",
+        input.toString(),
+        "--output",
+        out.toString(),
+        "--on-bad-row",
+        "quarantine",
+        "--quarantine",
+        quarantine.toString());
+    assertThat(siblings("held")).isEmpty();
+    assertThat(siblings("held_bad")).isEmpty();
+  }
+
+  @Test
   void theSecretKeyIsNeverShownWhateverFails() throws Exception {
     JobTestKit.Result ok =
         runOk(
