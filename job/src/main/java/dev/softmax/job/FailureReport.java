@@ -3,6 +3,7 @@ package dev.softmax.job;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,14 @@ final class FailureReport {
     }
     String reason = innermost(failure);
     for (Throwable t = failure; t != null; t = t.getCause()) {
+      // HadoopFiles names the path it could not reach (an object store without credentials)
+      if (t instanceof UncheckedIOException u
+          && u.getMessage() != null
+          && u.getMessage().startsWith("cannot ")
+          && u.getCause() != null
+          && !u.getMessage().equals(reason)) {
+        return u.getMessage() + ": " + reason;
+      }
       // getErrorClass, deprecated in 4.x for getCondition, is the one Spark 3.5 has too
       String errorClass = t instanceof SparkThrowable s ? s.getErrorClass() : null;
       if (errorClass != null) {

@@ -248,7 +248,20 @@ class FailuresJobTest {
   }
 
   @Test
-  void s3aWithoutHadoopAwsSaysWhatToAdd() {
+  void aSchemeWithoutItsConnectorSaysWhatToAdd() {
+    Path in = dir.resolve("in");
+    JobTestKit.spark()
+        .sql("SELECT id, array(1f) AS logits FROM range(1)")
+        .write()
+        .parquet(in.toString());
+    assertOneLine(
+        run("forward", "--input", in.toString(), "--output", "gs://bucket/out"),
+        2,
+        "no Hadoop FileSystem for scheme gs in gs://bucket/out: add the Cloud Storage connector");
+  }
+
+  @Test
+  void s3aWithoutCredentialsSaysWhereAndWhy() {
     Path in = dir.resolve("in");
     JobTestKit.spark()
         .sql("SELECT id, array(1f) AS logits FROM range(1)")
@@ -256,9 +269,9 @@ class FailuresJobTest {
         .parquet(in.toString());
     assertOneLine(
         run("forward", "--input", in.toString(), "--output", "s3a://bucket/out"),
-        2,
-        "no Hadoop FileSystem for scheme s3a in s3a://bucket/out: add hadoop-aws",
-        "--packages org.apache.hadoop:hadoop-aws:");
+        1,
+        "cannot look at s3a://bucket/",
+        "credentials");
   }
 
   @Test
