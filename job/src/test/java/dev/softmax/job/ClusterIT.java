@@ -5,6 +5,7 @@ import static dev.softmax.job.JobTestKit.parquet;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.softmax.job.s3.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -364,6 +365,53 @@ class ClusterIT {
     assertSameRows(localForward, probs, "probs", 200);
     assertSameRows(localBackward, grads, "grad_logits", 200);
     assertThat(duckValue("SELECT min(len(probs)) FROM " + parquet(probs))).isEqualTo(262144L);
+  }
+
+  @Test
+  void runLocalWritesS3WithTheSettingsGivenBeforeTheSubcommandAndNeverShowsTheSecret()
+      throws Exception {
+    try (S3Server s3 = S3Server.start(dir)) {
+      s3.createBucket("runs");
+      // the settings in a properties file, as users keep keys, but the endpoint as --conf
+      StringBuilder settings = new StringBuilder("spark.driver.memory 1g\n");
+      s3.sparkSettings()
+          .forEach(
+              (k, v) -> {
+                if (!k.endsWith(".endpoint")) {
+                  settings.append(k).append(' ').append(v).append('\n');
+                }
+              });
+      Path properties = dir.resolve("s3.conf");
+      Files.writeString(properties, settings);
+      Path log = dir.resolve("run-local-s3.log");
+      Process p =
+          script(
+              "run-local.sh",
+              List.of(
+                  "--properties-file",
+                  properties.toString(),
+                  "--conf",
+                  "spark.hadoop.fs.s3a.endpoint=" + s3.endpoint(),
+                  "forward",
+                  "--input",
+                  ROOT.resolve("data/sample").toString(),
+                  "--output",
+                  "s3a://runs/probs"),
+              log);
+      assertThat(finish(p, log)).as(Files.readString(log)).isZero();
+      assertThat(Files.readString(log))
+          .contains("forward: 2000 rows in, 2000 written", "-> s3a://runs/probs")
+          .doesNotContain(s3.secret());
+      assertThat(s3.keys("runs", "probs/"))
+          .contains("probs/_SUCCESS", "probs/_summary.json")
+          .anyMatch(k -> k.endsWith(".parquet"))
+          .noneMatch(k -> k.contains("staging") || k.contains("__magic"));
+      try (Stream<Path> logs = Files.list(dir.resolve("logs"))) {
+        for (Path l : logs.toList()) {
+          assertThat(Files.readString(l)).as(l.toString()).doesNotContain(s3.secret());
+        }
+      }
+    }
   }
 
   @Test
