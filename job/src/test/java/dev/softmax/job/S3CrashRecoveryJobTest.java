@@ -63,6 +63,9 @@ class S3CrashRecoveryJobTest {
     for (String k : s3.hadoopSettings().keySet()) {
       JobTestKit.spark().sparkContext().hadoopConfiguration().unset(k);
     }
+    // the runs set S3A's committer on the session that later test classes share
+    JobTestKit.spark().conf().unset("spark.sql.sources.commitProtocolClass");
+    JobTestKit.spark().conf().unset("spark.sql.parquet.output.committer.class");
     FileSystem.closeAll();
     s3.close();
   }

@@ -75,6 +75,9 @@ class S3JobTest {
     for (String k : s3.hadoopSettings().keySet()) {
       JobTestKit.spark().sparkContext().hadoopConfiguration().unset(k);
     }
+    // the runs set S3A's committer on the session that later test classes share
+    JobTestKit.spark().conf().unset("spark.sql.sources.commitProtocolClass");
+    JobTestKit.spark().conf().unset("spark.sql.parquet.output.committer.class");
     FileSystem.closeAll();
     s3.close();
   }
