@@ -1,9 +1,12 @@
 package dev.softmax.job;
 
+import dev.softmax.job.pages.PageWrite;
+import dev.softmax.job.pages.RowFunction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -11,14 +14,32 @@ import org.apache.spark.sql.Row;
 /**
  * One run of the job, by its parts: what it reads, the rules its rows must meet (none for
  * generate), the columns it computes, and (null but for the loss command) the losses it reduces to
- * a mean. {@link BatchWrite} carries it out.
+ * a mean; and (null when it cannot) what the page path computes when it writes the run. {@link
+ * BatchWrite} carries it out.
  */
-record BatchRun(String command, Source source, RowRules rules, Output output, Loss loss) {
+record BatchRun(
+    String command, Source source, RowRules rules, Output output, Loss loss, Pages pages) {
 
   /** A run that reduces no loss. */
   BatchRun(String command, Source source, RowRules rules, Output output) {
-    this(command, source, rules, output, null);
+    this(command, source, rules, output, null, null);
   }
+
+  /** A run that the page path cannot write. */
+  BatchRun(String command, Source source, RowRules rules, Output output, Loss loss) {
+    this(command, source, rules, output, loss, null);
+  }
+
+  /**
+   * This run, which the page path ({@link PageWrite}) may write by computing {@code function} on
+   * the rows of the Parquet files under {@code input}.
+   */
+  BatchRun withPages(RowFunction function, Path input) {
+    return new BatchRun(command, source, rules, output, loss, new Pages(function, input));
+  }
+
+  /** What the page path computes, from which input. */
+  record Pages(RowFunction function, Path input) {}
 
   /**
    * What the run reads: a description for the summary, the rows (the input's columns, maybe {@link

@@ -1,5 +1,6 @@
 package dev.softmax.job;
 
+import dev.softmax.job.pages.PageWrite;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,6 +42,25 @@ final class BatchWrite {
         options.outputFormat == Formats.Output.arrow
             ? List.of()
             : options.partitionBy != null ? options.partitionBy : run.source().partitionColumns();
+    boolean objectStore = ObjectStoreOutput.appliesTo(output);
+    PageWrite pages =
+        run.pages() == null
+            ? null
+            : objectStore
+                ? PageWrite.rowPath("the output is on an object store (written in place)")
+                : PageWrite.plan(
+                    spark,
+                    run.pages().function(),
+                    run.pages().input(),
+                    run.source().partitionColumns(),
+                    parquet,
+                    options.onBadRow == BadRowPolicy.fail,
+                    partitionBy,
+                    good.schema());
+    if (pages != null) {
+      notes = new ArrayList<>(notes);
+      notes.add(pages.note());
+    }
     if (ObjectStoreOutput.appliesTo(output)
         || (quarantine != null && ObjectStoreOutput.appliesTo(quarantine))) {
       if (!parquet) {
@@ -66,6 +86,9 @@ final class BatchWrite {
       long written =
           guard.action(
               () -> {
+                if (pages != null && pages.applies()) {
+                  return pages.write(spark, staged);
+                }
                 if (!parquet) {
                   writeGood.run();
                   return -1L;

@@ -3,6 +3,7 @@ package dev.softmax.job;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.softmax.job.pages.RowFunction;
 import dev.softmax.udf.RowCheck;
 import dev.softmax.udf.SqlFunction;
 import java.util.List;
@@ -75,16 +76,17 @@ final class ForwardCommand extends DatasetCommand {
     // the logits' check is the only rule, so the checked form fails on exactly the rows it marks
     SqlFunction checked = function.checked().orElseThrow();
     return new BatchRun(
-        command(),
-        new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
-        new BatchRun.RowRules(
-            concat(lit(prefix), check.on(Columns.named(logitsCol))),
-            check.problems().stream().map(p -> prefix + p.reason()).toList()),
-        new BatchRun.Output(
-            out,
-            function.call(Columns.named(logitsCol), lit(temperature)),
-            consumed,
-            element.simpleString(),
-            checked.call(Columns.named(logitsCol), lit(temperature))));
+            command(),
+            new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
+            new BatchRun.RowRules(
+                concat(lit(prefix), check.on(Columns.named(logitsCol))),
+                check.problems().stream().map(p -> prefix + p.reason()).toList()),
+            new BatchRun.Output(
+                out,
+                function.call(Columns.named(logitsCol), lit(temperature)),
+                consumed,
+                element.simpleString(),
+                checked.call(Columns.named(logitsCol), lit(temperature))))
+        .withPages(new RowFunction(function, temperature, logitsCol, out), data.path());
   }
 }

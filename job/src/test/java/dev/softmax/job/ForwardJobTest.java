@@ -6,6 +6,7 @@ import static dev.softmax.job.JobTestKit.parquet;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.softmax.job.pages.PageWrite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -230,6 +231,8 @@ class ForwardJobTest {
           public void onFailure(String funcName, QueryExecution qe, Exception exception) {}
         };
     JobTestKit.spark().listenerManager().register(listener);
+    // the plan of Spark's row path, which the page path would otherwise replace under fail
+    JobTestKit.spark().conf().set(PageWrite.ENABLED, "false");
     try {
       runOk(
           "forward",
@@ -244,6 +247,7 @@ class ForwardJobTest {
         Thread.sleep(50);
       }
     } finally {
+      JobTestKit.spark().conf().unset(PageWrite.ENABLED);
       JobTestKit.spark().listenerManager().unregister(listener);
     }
     assertThat(written.get()).as("the write's plan").isNotNull();

@@ -31,6 +31,19 @@ public enum RowProblem {
     this.answer = UTF8String.fromString(reason);
   }
 
+  /**
+   * Why a row of logits whose shape is good is bad, told by its maximum (NaN when any element is
+   * NaN): NaN or +inf, or every entry -inf; null for a good row. {@code nn.check_logits} and the
+   * checked forms decide by this rule, and so does any other reader of logits that must fail on the
+   * same rows.
+   */
+  public static RowProblem ofLogitsMaximum(double max) {
+    if (max != max || max == Double.POSITIVE_INFINITY) {
+      return NAN_OR_INFINITY;
+    }
+    return max == Double.NEGATIVE_INFINITY ? ALL_MASKED : null;
+  }
+
   /** The words the check function answers, and the job counts bad rows under. */
   public String reason() {
     return reason;

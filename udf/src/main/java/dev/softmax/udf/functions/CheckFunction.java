@@ -89,10 +89,7 @@ public final class CheckFunction implements UnboundFunction {
    * element.
    */
   static RowProblem logitsProblem(double max) {
-    if (max != max || max == Double.POSITIVE_INFINITY) {
-      return RowProblem.NAN_OR_INFINITY;
-    }
-    return max == Double.NEGATIVE_INFINITY ? RowProblem.ALL_MASKED : null;
+    return RowProblem.ofLogitsMaximum(max);
   }
 
   /** Any non-finite value, told by the row's largest magnitude (NaN or +inf when there is one). */

@@ -1,0 +1,48 @@
+package dev.softmax.job.pages;
+
+import java.io.IOException;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.NullWritable;
+import org.apache.hadoop.mapreduce.JobContext;
+import org.apache.hadoop.mapreduce.RecordWriter;
+import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * The Hadoop output format of the page path: each record is a {@link FileTask}, rewritten into one
+ * file of the task attempt's work directory, so Hadoop's output committer (the one the output
+ * path's file system is configured with, through Spark's commit protocol) publishes exactly one
+ * attempt's files per task, whatever retries and speculative attempts ran.
+ */
+public final class PageOutputFormat extends FileOutputFormat<NullWritable, FileTask> {
+  /** The Hadoop setting that carries the output codec's name (parquet-java's names). */
+  static final String CODEC = "softmax.pages.codec";
+
+  @Override
+  public RecordWriter<NullWritable, FileTask> getRecordWriter(TaskAttemptContext context)
+      throws IOException {
+    Path work = getDefaultWorkFile(context, "").getParent();
+    CompressionCodecName codec =
+        CompressionCodecName.valueOf(context.getConfiguration().get(CODEC));
+    int partition = context.getTaskAttemptID().getTaskID().getId();
+    return new RecordWriter<>() {
+      private int files;
+
+      @Override
+      public void write(NullWritable key, FileTask task) throws IOException {
+        String name =
+            String.format("part-%05d-%03d%s.parquet", partition, files++, codec.getExtension());
+        Path dir = task.partitionDir().isEmpty() ? work : new Path(work, task.partitionDir());
+        FileRewrite.rewrite(task, context.getConfiguration(), codec, new Path(dir, name));
+      }
+
+      @Override
+      public void close(TaskAttemptContext c) {}
+    };
+  }
+
+  /** The job's own checks ran before any Spark job: the staging directory exists by design. */
+  @Override
+  public void checkOutputSpecs(JobContext job) {}
+}
