@@ -13,6 +13,13 @@
 #                               jdk.ThreadCPULoad): the copy, forward and forward --log as in
 #                               --processes, 3 rounds (BENCH_ROUNDS) after a warm-up round, median
 #                               CPU seconds per thread group; writes out/bench/threads.md
+#   scripts/bench.sh --throughput  about 15 minutes: the job side by side with a pyarrow + numpy script
+#                               (scripts/numpy_peer.py, run by BENCH_PYTHON, default python3, only
+#                               where it imports pyarrow and numpy; the run says so otherwise) and
+#                               Spark's identity copy: 800,000 rows x 256 float32 + grad in 16 files
+#                               (BENCH_ROWS), forward and backward from logits, each a process of its
+#                               own, 3 interleaved rounds (BENCH_ROUNDS) after a warm-up round, each
+#                               ratio the median of the rounds' own ratios; writes out/bench/throughput.md
 #   scripts/bench.sh --scale    about 30 minutes and 14 GB of disk: wide rows and 10^9 elements, each
 #                               command a process of its own (DRIVER_MEMORY=2g, local[*]) timed with
 #                               its peak RSS; writes out/bench/scale.md
@@ -20,6 +27,7 @@
 # date, command and commit (git history is the record of earlier runs):
 #   --full       udf/benchmarks/KernelBench-results.md, job/benchmarks/JobBench-results.md
 #   --processes  job/benchmarks/processes-results.md
+#   --throughput job/benchmarks/throughput-results.md
 #   --threads    job/benchmarks/threads-results.md
 #   --scale      job/benchmarks/scale-results.md
 #   --losses     udf/benchmarks/losses-results.md: the loss kernels at L = 256, 4,096 and 262,144
@@ -34,9 +42,10 @@ case "${1:-}" in
   --full|"") mode=full ;;
   --scale) mode=scale ;;
   --processes) mode=processes ;;
+  --throughput) mode=throughput ;;
   --threads) mode=threads ;;
   --losses) mode=losses ;;
-  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--threads|--scale|--losses]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [--quick|--full|--processes|--throughput|--threads|--scale|--losses]" >&2; exit 2 ;;
 esac
 if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' \
       -newer "$JOB_BUILD/test-classpath.txt" -print -quit 2>/dev/null)" || ! -f "$JOB_BUILD/test-classpath.txt" ]]; then
@@ -136,7 +145,84 @@ bench_command() {
     "backward from probs") "$ROOT/scripts/run-local.sh" backward --input "$probs" --output "$dir/backward" --mode overwrite ;;
     "backward from logits") "$ROOT/scripts/run-local.sh" backward --input "$in" --logits-col logits \
       --output "$dir/backward_logits" --mode overwrite ;;
+    "numpy forward") rm -rf "$dir/numpy_forward"; "$BENCH_PYTHON" "$ROOT/scripts/numpy_peer.py" forward "$in" "$dir/numpy_forward" ;;
+    "numpy backward") rm -rf "$dir/numpy_backward"; "$BENCH_PYTHON" "$ROOT/scripts/numpy_peer.py" backward "$in" "$dir/numpy_backward" ;;
+    "pyarrow copy") rm -rf "$dir/pyarrow_copy"; "$BENCH_PYTHON" "$ROOT/scripts/numpy_peer.py" copy "$in" "$dir/pyarrow_copy" ;;
   esac
+}
+
+# The job side by side with its Python peer and Spark's identity copy (whole processes, interleaved).
+throughput() {
+  local dir="$BENCH_DIR/throughput" rows="${BENCH_ROWS:-800000}" out="$BENCH_DIR/throughput.md" python_note
+  BENCH_PYTHON="${BENCH_PYTHON:-python3}"
+  mkdir -p "$dir"
+  : > "$dir/runs.log"
+  : > "$dir/times.txt"
+  export SOFTMAX_NO_BUILD=1
+  echo "== throughput: generating $rows x 256 (logits and grad) in 16 files" >&2
+  "$ROOT/scripts/run-local.sh" generate --output "$dir/logits" --rows "$rows" --width 256 --partitions 16 --grad \
+    --mode overwrite >> "$dir/runs.log" 2>&1
+  local variants=("copy (logits, grad)" forward "backward from logits")
+  if "$BENCH_PYTHON" -c 'import pyarrow, numpy' 2> /dev/null; then
+    variants+=("numpy forward" "numpy backward" "pyarrow copy")
+    python_note="Python peer: $("$BENCH_PYTHON" -c 'import sys, pyarrow, numpy; print("Python %s, pyarrow %s, numpy %s" % (sys.version.split()[0], pyarrow.__version__, numpy.__version__))')"
+  else
+    python_note="Python peer not run: $BENCH_PYTHON cannot import pyarrow and numpy (set BENCH_PYTHON to a Python that can)"
+    echo "$python_note" >&2
+  fi
+  local TIMEFORMAT='%R %U %S'
+  for round in $(seq 0 "${BENCH_ROUNDS:-3}"); do
+    for v in "${variants[@]}"; do
+      sync
+      { time bench_command "$v" "$dir" >> "$dir/runs.log" 2>&1 ; } 2> "$dir/time.txt" \
+        || { tail -5 "$dir/runs.log"; exit 1; }
+      [[ $round -eq 0 ]] || awk -v v="$v" -v r="$round" '{printf "%s|%s|%.2f|%.2f\n", r, v, $1, $2 + $3}' \
+        "$dir/time.txt" >> "$dir/times.txt"
+      echo "round $round: $v done" >&2
+    done
+  done
+  grep -h '"notes"' -A3 "$dir/forward/_summary.json" "$dir/backward_logits/_summary.json" > "$dir/notes.txt" || true
+  awk -F'|' -v rows="$rows" -v machine="$(cat "$BENCH_DIR/machine.txt")" -v py="$python_note" '
+    {
+      if (!($2 in seen)) { seen[$2] = 1; order[k++] = $2 }
+      secs["wall", $1, $2] = $3; secs["cpu", $1, $2] = $4; rounds[$1] = 1
+      t[$2] = t[$2] (t[$2] == "" ? "" : ", ") $3
+    }
+    function median(a, c,   i, j, x) {
+      for (i = 1; i < c; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return c % 2 ? a[int(c / 2)] : (a[c / 2 - 1] + a[c / 2]) / 2
+    }
+    function med(what, name,   a, c, r) {
+      c = 0; for (r in rounds) a[c++] = secs[what, r, name]
+      return median(a, c)
+    }
+    function ratio(what, name, base,   a, c, r) {
+      c = 0; for (r in rounds) a[c++] = secs[what, r, name] / secs[what, r, base]
+      return median(a, c)
+    }
+    function line(label, name, base, target) {
+      if (!(name in seen) || !(base in seen)) { printf "| %s | not run | not run | %s |\n", label, target; return }
+      printf "| %s | %.2fx | %.2fx | %s |\n", label, ratio("wall", name, base), ratio("cpu", name, base), target
+    }
+    END {
+      n = 0; for (r in rounds) n++
+      printf "Side by side (scripts/bench.sh --throughput): %d rows x 256 float32 (+ grad) in 16 files, local[*], each command a process of its own (the job as run-local.sh launches it, times include JVM and Spark start); %d interleaved rounds after a warm-up round; %s. %s\n\n", rows, n, machine, py
+      print "| command | median s | median CPU s (user + sys) | runs (s) |"
+      print "| --- | ---: | ---: | --- |"
+      for (i = 0; i < k; i++) printf "| %s | %.2f | %.2f | %s |\n", order[i], med("wall", order[i]), med("cpu", order[i]), t[order[i]]
+      print ""
+      print "| ratio (median over rounds of the ratio within a round) | wall | CPU | target (wall) |"
+      print "| --- | ---: | ---: | --- |"
+      line("forward / numpy forward", "forward", "numpy forward", "<= 1.5x")
+      line("backward from logits / numpy backward", "backward from logits", "numpy backward", "<= 1.5x")
+      line("forward / copy", "forward", "copy (logits, grad)", "<= 0.6x")
+      line("backward from logits / copy", "backward from logits", "copy (logits, grad)", "<= 0.6x")
+      line("pyarrow copy / copy", "pyarrow copy", "copy (logits, grad)", "")
+    }' "$dir/times.txt" > "$out"
+  { echo; echo "Notes of the last round's job runs (which path wrote the output):"; echo; echo '```'; cat "$dir/notes.txt"; echo '```'; } >> "$out"
+  cat "$out"
+  results_file "Side by side" "$ROOT/job/benchmarks/throughput-results.md" "$out"
+  rm -rf "$dir/logits" "$dir"/copy* "$dir"/forward* "$dir"/backward* "$dir"/numpy_* "$dir/pyarrow_copy" "$dir/time.txt"
 }
 
 # Whole processes, interleaved: each job against the identity copy of its input, medians of 3 rounds.
@@ -295,6 +381,10 @@ if [[ $mode == losses ]]; then
 fi
 if [[ $mode == processes ]]; then
   processes
+  exit
+fi
+if [[ $mode == throughput ]]; then
+  throughput
   exit
 fi
 
