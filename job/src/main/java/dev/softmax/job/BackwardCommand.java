@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import dev.softmax.job.pages.RowFunction;
 import dev.softmax.udf.RowCheck;
 import dev.softmax.udf.RowProblem;
 import dev.softmax.udf.SqlFunction;
@@ -196,15 +197,21 @@ final class BackwardCommand extends DatasetCommand {
 
     List<String> consumed = List.of(first, gradCol, GRAD_COUNT);
     requireNewColumn(data, outputCol, consumed);
-    return new BatchRun(
-        command(),
-        new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
-        new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
-        new BatchRun.Output(
-            outputCol,
-            function.call(Columns.named(first), Columns.named(gradCol), lit(temperature)),
-            consumed,
-            element.simpleString()));
+    BatchRun run =
+        new BatchRun(
+            command(),
+            new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
+            new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
+            new BatchRun.Output(
+                outputCol,
+                function.call(Columns.named(first), Columns.named(gradCol), lit(temperature)),
+                consumed,
+                element.simpleString()));
+    // the page path reads the gradients beside the logits, from the same file
+    return function == SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS && gradInput == null
+        ? run.withPages(
+            new RowFunction(function, temperature, List.of(first, gradCol), outputCol), data.path())
+        : run;
   }
 
   private void requireSameElement(DataType grad, DataType element, String first) {

@@ -87,6 +87,6 @@ final class ForwardCommand extends DatasetCommand {
                 consumed,
                 element.simpleString(),
                 checked.call(Columns.named(logitsCol), lit(temperature))))
-        .withPages(new RowFunction(function, temperature, logitsCol, out), data.path());
+        .withPages(new RowFunction(function, temperature, List.of(logitsCol), out), data.path());
   }
 }

@@ -46,11 +46,18 @@ class PageWriteJobTest {
         "SELECT id, IF(id % 2 = 0, 'train', 'eval') AS split, CAST(id % 3 AS INT) AS part,"
             + " transform(sequence(1, CAST(id % 40 + 1 AS INT)),"
             + "   j -> IF(j = 3 AND id % 7 = 0, double('-Infinity'),"
-            + "     (xxhash64(id, j) % 2000) / 100.0D)) AS z FROM range(3000)";
+            + "     (xxhash64(id, j) % 2000) / 100.0D)) AS z,"
+            + " transform(sequence(1, CAST(id % 40 + 1 AS INT)),"
+            + "   j -> (xxhash64(id, j, 7) % 1000) / 300.0D) AS g FROM range(3000)";
     SparkSession spark = JobTestKit.spark();
     spark
         .sql(rows)
-        .selectExpr("id", "split", "part", "CAST(z AS array<float>) AS logits")
+        .selectExpr(
+            "id",
+            "split",
+            "part",
+            "CAST(z AS array<float>) AS logits",
+            "CAST(g AS array<float>) AS grad")
         .repartition(2)
         .write()
         .option("parquet.block.size", "20000")
@@ -58,7 +65,7 @@ class PageWriteJobTest {
         .parquet(floats.toString());
     spark
         .sql(rows)
-        .selectExpr("id", "split", "part", "z AS logits")
+        .selectExpr("id", "split", "part", "z AS logits", "g AS grad")
         .write()
         .partitionBy("part")
         .parquet(doubles.toString());
@@ -138,6 +145,62 @@ class PageWriteJobTest {
     assertThat(summary(pages)).contains("written by the page path");
     assertThat(sparkRows(pages, "log_probs")).isEqualTo(sparkRows(rows, "log_probs"));
     assertThat(duckRows(pages, "log_probs")).isEqualTo(duckRows(rows, "log_probs"));
+  }
+
+  @Test
+  void floatBackwardFromLogitsOnThePagePathIsTheRowPathsBitForBit() {
+    Path pages = dir.resolve("grad_pages");
+    Path rows = dir.resolve("grad_rows");
+    String[] args = {
+      "backward", "--input", floats.toString(), "--logits-col", "logits", "--output"
+    };
+    runPair(args, pages, rows);
+    assertThat(summary(pages)).contains("written by the page path");
+    assertThat(sparkRows(pages, "grad_logits")).isEqualTo(sparkRows(rows, "grad_logits"));
+    assertThat(duckRows(pages, "grad_logits")).isEqualTo(duckRows(rows, "grad_logits"));
+    assertThat(duck("DESCRIBE SELECT * FROM " + parquet(pages)))
+        .extracting(m -> m.get("column_name"))
+        .containsExactlyInAnyOrder("id", "split", "grad_logits", "part");
+  }
+
+  @Test
+  void doubleBackwardFromLogitsWithTemperatureOnThePagePathIsTheRowPathsBitForBit() {
+    Path pages = dir.resolve("grad_t_pages");
+    Path rows = dir.resolve("grad_t_rows");
+    String[] args = {
+      "backward",
+      "--input",
+      doubles.toString(),
+      "--logits-col",
+      "logits",
+      "--temperature",
+      "0.7",
+      "--output"
+    };
+    runPair(args, pages, rows);
+    assertThat(summary(pages)).contains("written by the page path");
+    assertThat(sparkRows(pages, "grad_logits")).isEqualTo(sparkRows(rows, "grad_logits"));
+  }
+
+  @Test
+  void aBadGradientOrALengthMismatchFailsThePagePathAsItFailsTheRowPath() {
+    for (String bad :
+        List.of("array(1f, float('Infinity'))", "array(1f)", "CAST(NULL AS array<float>)")) {
+      Path in = dir.resolve("bad_grad_" + Integer.toHexString(bad.hashCode()));
+      JobTestKit.spark()
+          .sql(
+              "SELECT id, array(float(id), 1f) AS logits, IF(id = 23, "
+                  + bad
+                  + ", array(0.5f, 1f)) AS grad FROM range(40)")
+          .repartition(1)
+          .write()
+          .parquet(in.toString());
+      String[] args = {"backward", "--input", in.toString(), "--logits-col", "logits", "--output"};
+      JobTestKit.Result p = job(true, concat(args, in + "_pages"));
+      JobTestKit.Result r = job(false, concat(args, in + "_rows"));
+      assertThat(p.status()).as("%s", p).isEqualTo(1);
+      assertThat(p.err()).as(bad).contains("at id=23 in ").isEqualTo(r.err());
+    }
   }
 
   @Test

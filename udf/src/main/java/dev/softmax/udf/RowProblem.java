@@ -44,6 +44,15 @@ public enum RowProblem {
     return max == Double.NEGATIVE_INFINITY ? ALL_MASKED : null;
   }
 
+  /**
+   * Why a row of values (probabilities, gradients) whose shape is good is bad, told by its largest
+   * magnitude (NaN or +inf when there is a non-finite value): {@link #NON_FINITE}, or null for a
+   * good row, the rule of {@code nn.check_values}.
+   */
+  public static RowProblem ofValuesMagnitude(double magnitude) {
+    return Double.isFinite(magnitude) ? null : NON_FINITE;
+  }
+
   /** The words the check function answers, and the job counts bad rows under. */
   public String reason() {
     return reason;

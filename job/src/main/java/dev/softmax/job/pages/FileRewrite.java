@@ -48,13 +48,21 @@ final class FileRewrite {
             new ParquetFileReader(in, HadoopReadOptions.builder(conf).build());
         SeekableInputStream raw = in.newStream()) {
       MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
-      Type input = requireList(fileSchema, function.input(), task);
-      PrimitiveType element =
-          input.asGroupType().getType(0).asGroupType().getType(0).asPrimitiveType();
+      List<Type> inputs = new ArrayList<>();
+      for (String c : function.inputs()) {
+        inputs.add(requireList(fileSchema, c, task));
+      }
+      PrimitiveType.PrimitiveTypeName element = elementOf(inputs.get(0)).getPrimitiveTypeName();
+      for (Type t : inputs) {
+        if (elementOf(t).getPrimitiveTypeName() != element) {
+          throw new IllegalStateException(
+              task.file() + ": the columns " + function.inputs() + " hold two element types");
+        }
+      }
       List<Type> fields = new ArrayList<>();
       for (String c : task.columns()) {
         if (c.equals(function.output())) {
-          fields.add(outputType(c, element.getPrimitiveTypeName(), task));
+          fields.add(outputType(c, element, task));
         } else if (fileSchema.containsField(c)) {
           fields.add(fileSchema.getType(c));
         } else {
@@ -63,9 +71,8 @@ final class FileRewrite {
         }
       }
       MessageType outSchema = new MessageType(fileSchema.getName(), fields);
-      MessageType requested = new MessageType(fileSchema.getName(), input);
+      MessageType requested = new MessageType(fileSchema.getName(), inputs);
       reader.setRequestedSchema(requested);
-      ColumnDescriptor inColumn = requested.getColumns().get(0);
       String[] outPath = {function.output(), "list", "element"};
       ColumnDescriptor outColumn = outSchema.getColumnDescription(outPath);
       int pageBytes =
@@ -85,9 +92,7 @@ final class FileRewrite {
                 ParquetProperties.DEFAULT_STATISTICS_TRUNCATE_LENGTH,
                 ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
         out.start();
-        boolean floats = element.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FLOAT;
-        float[] floatOut = new float[0];
-        double[] doubleOut = new double[0];
+        RowLoop loop = new RowLoop(function, element == PrimitiveType.PrimitiveTypeName.FLOAT);
         for (BlockMetaData block : reader.getFooter().getBlocks()) {
           if (block.getRowCount() == 0) {
             // parquet-java's reader skips empty row groups too
@@ -111,28 +116,23 @@ final class FileRewrite {
                   reader.readOffsetIndex(chunk));
               continue;
             }
-            long values = chunks.get(ColumnPath.get(inColumn.getPath())).getValueCount();
+            List<ListRows> sources = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+              ColumnDescriptor d = requested.getColumns().get(i);
+              sources.add(
+                  new ListRows(
+                      d,
+                      pages.getPageReader(d),
+                      elementOf(inputs.get(i)).isRepetition(Type.Repetition.OPTIONAL),
+                      function));
+            }
+            // on a good row the output has one value per logit
+            long values =
+                chunks.get(ColumnPath.get(requested.getColumns().get(0).getPath())).getValueCount();
             out.startColumn(outColumn, values, codec);
-            ListRows source =
-                new ListRows(
-                    inColumn, pages.getPageReader(inColumn), task.elementOptional(), function);
             ListPages sink = new ListPages(out, outColumn, compressor, pageBytes);
             for (long r = 0; r < block.getRowCount(); r++) {
-              if (floats) {
-                float[] z = source.nextFloats();
-                if (floatOut.length != z.length) {
-                  floatOut = new float[z.length];
-                }
-                function.apply(z, floatOut);
-                sink.add(floatOut);
-              } else {
-                double[] z = source.nextDoubles();
-                if (doubleOut.length != z.length) {
-                  doubleOut = new double[z.length];
-                }
-                function.apply(z, doubleOut);
-                sink.add(doubleOut);
-              }
+              loop.next(sources, sink);
             }
             sink.flush();
             out.endColumn();
@@ -161,34 +161,15 @@ final class FileRewrite {
     }
   }
 
-  /**
-   * The input column, which must be a three-level list of floats or doubles as the dataset's first
-   * file has it.
-   */
+  /** The element of a list column that {@link #requireList} accepted. */
+  private static PrimitiveType elementOf(Type list) {
+    return list.asGroupType().getType(0).asGroupType().getType(0).asPrimitiveType();
+  }
+
+  /** A three-level list of float or double, or a failure that names the file. */
   private static Type requireList(MessageType schema, String name, FileTask task) {
-    if (schema.containsField(name)) {
-      Type t = schema.getType(name);
-      if (!t.isPrimitive()
-          && t.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation
-          && t.isRepetition(
-              task.listOptional() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED)
-          && t.asGroupType().getFieldCount() == 1) {
-        Type list = t.asGroupType().getType(0);
-        if (!list.isPrimitive()
-            && list.isRepetition(Type.Repetition.REPEATED)
-            && list.asGroupType().getFieldCount() == 1) {
-          Type element = list.asGroupType().getType(0);
-          if (element.isPrimitive()
-              && element.isRepetition(
-                  task.elementOptional() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED)
-              && (element.asPrimitiveType().getPrimitiveTypeName()
-                      == PrimitiveType.PrimitiveTypeName.FLOAT
-                  || element.asPrimitiveType().getPrimitiveTypeName()
-                      == PrimitiveType.PrimitiveTypeName.DOUBLE)) {
-            return t;
-          }
-        }
-      }
+    if (schema.containsField(name) && PageWrite.listElement(schema.getType(name)) != null) {
+      return schema.getType(name);
     }
     throw new IllegalStateException(
         task.file()

@@ -8,16 +8,13 @@ import java.util.Map;
  * One task of the page path: rewrite input file {@code file} into the directory {@code
  * partitionDir} (relative to the output, "" for none), with the columns {@code columns} in this
  * order (the input's kept columns by name and the computed one), {@code function} computing the
- * computed one; whether the input list and its elements may be null (as in the dataset's first
- * file), and the output list and its elements (as Spark's schema of the output has them); and
- * {@code metadata} for the footer (Spark's schema of those columns among it).
+ * computed one; whether the output list and its elements may be null (as Spark's schema of the
+ * output has them); and {@code metadata} for the footer (Spark's schema of the columns among it).
  */
 record FileTask(
     String file,
     String partitionDir,
     List<String> columns,
-    boolean listOptional,
-    boolean elementOptional,
     boolean outputOptional,
     boolean outputElementOptional,
     RowFunction function,

@@ -24,6 +24,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -184,14 +185,20 @@ public final class PageWrite {
         return refused("column " + c + " is not a top-level field of the first file");
       }
     }
-    if (!schema.containsField(function.input())) {
-      return refused("column " + function.input() + " is not a top-level field of the first file");
-    }
-    Type list = schema.getType(function.input());
-    Type element = listElement(list);
-    if (element == null) {
-      return refused(
-          "column " + function.input() + " is not a three-level Parquet list of float or double");
+    PrimitiveType.PrimitiveTypeName elements = null;
+    for (String c : function.inputs()) {
+      Type element = schema.containsField(c) ? listElement(schema.getType(c)) : null;
+      if (element == null) {
+        return refused(
+            "column "
+                + c
+                + " is not a three-level Parquet list of float or double in the first file");
+      }
+      PrimitiveType.PrimitiveTypeName name = element.asPrimitiveType().getPrimitiveTypeName();
+      if (elements != null && elements != name) {
+        return refused("the input columns hold two element types");
+      }
+      elements = name;
     }
     ArrayType outType = (ArrayType) out.dataType();
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -204,8 +211,6 @@ public final class PageWrite {
               file[0],
               file[1],
               List.copyOf(columns),
-              list.isRepetition(Type.Repetition.OPTIONAL),
-              element.isRepetition(Type.Repetition.OPTIONAL),
               out.nullable(),
               outType.containsNull(),
               function,
@@ -267,7 +272,7 @@ public final class PageWrite {
   }
 
   /** The element of a three-level list of float or double, or null. */
-  private static Type listElement(Type t) {
+  static Type listElement(Type t) {
     if (t.isPrimitive()
         || t.isRepetition(Type.Repetition.REPEATED)
         || !(t.getLogicalTypeAnnotation()

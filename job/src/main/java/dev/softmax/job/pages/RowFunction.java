@@ -5,43 +5,56 @@ import dev.softmax.udf.RowProblemException;
 import dev.softmax.udf.SqlFunction;
 import dev.softmax.udf.kernel.Maximum;
 import dev.softmax.udf.kernel.Softmax;
+import dev.softmax.udf.kernel.SoftmaxBackward;
 import dev.softmax.udf.kernel.Temperature;
 import java.io.Serializable;
+import java.util.List;
 
 /**
- * What the page path computes from each row of one list column, and where: {@code function}
- * (softmax or log-softmax) at {@code temperature} of column {@code input}, into column {@code
- * output}. A row is checked as {@code nn.softmax_checked} checks it, with the same kernel after, so
- * a good row gets that function's bits and a bad one fails with the {@link RowProblemException} it
- * would throw.
+ * What the page path computes from each row, and where: {@code function} at {@code temperature} of
+ * the list columns {@code inputs} (the logits; for the backward from logits, then the gradients),
+ * into column {@code output}. A row is checked by the rules the run's row path checks it by (the
+ * logits as {@code nn.check_logits}, the gradients as {@code nn.check_values}, their lengths equal)
+ * and computed by the kernel the SQL function calls, so a good row gets that function's bits and a
+ * bad one fails with a {@link RowProblemException} that says why.
  */
-public record RowFunction(SqlFunction function, double temperature, String input, String output)
+public record RowFunction(
+    SqlFunction function, double temperature, List<String> inputs, String output)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
   public RowFunction {
-    if (function != SqlFunction.SOFTMAX && function != SqlFunction.LOG_SOFTMAX) {
-      throw new IllegalArgumentException("the page path computes softmax or log_softmax only");
+    int arity =
+        switch (function) {
+          case SOFTMAX, LOG_SOFTMAX -> 1;
+          case SOFTMAX_BACKWARD_FROM_LOGITS -> 2;
+          default ->
+              throw new IllegalArgumentException(
+                  "the page path computes softmax, log_softmax or softmax_backward_from_logits");
+        };
+    if (inputs.size() != arity) {
+      throw new IllegalArgumentException(function.sqlName() + " takes " + arity + " list columns");
     }
+    inputs = List.copyOf(inputs);
     Temperature.check(temperature);
   }
 
-  /** The checked form's name, which a bad row's failure starts with. */
-  String checkedName() {
-    return function.checked().orElseThrow().qualifiedName();
-  }
-
-  /** Fails as the checked form fails on a row of this shape problem. */
+  /**
+   * A failure as the checked form (or the function) would give it, for a row with {@code problem}.
+   */
   RowProblemException refuse(RowProblem problem) {
-    return new RowProblemException(checkedName(), problem);
+    return new RowProblemException(function.checked().orElse(function).qualifiedName(), problem);
   }
 
-  /** The outputs of a float row {@code z} (whose shape is good) into {@code out}. */
+  private void requireGood(RowProblem problem) {
+    if (problem != null) {
+      throw refuse(problem);
+    }
+  }
+
+  /** The outputs of a float row of logits {@code z} (whose shape is good) into {@code out}. */
   void apply(float[] z, float[] out) {
-    RowProblem problem = RowProblem.ofLogitsMaximum(Maximum.of(z));
-    if (problem != null) {
-      throw refuse(problem);
-    }
+    requireGood(RowProblem.ofLogitsMaximum(Maximum.of(z)));
     if (function == SqlFunction.SOFTMAX) {
       Softmax.forward(z, temperature, out);
     } else {
@@ -49,16 +62,35 @@ public record RowFunction(SqlFunction function, double temperature, String input
     }
   }
 
-  /** The outputs of a double row {@code z} (whose shape is good) into {@code out}. */
+  /** The outputs of a double row of logits {@code z} (whose shape is good) into {@code out}. */
   void apply(double[] z, double[] out) {
-    RowProblem problem = RowProblem.ofLogitsMaximum(Maximum.of(z));
-    if (problem != null) {
-      throw refuse(problem);
-    }
+    requireGood(RowProblem.ofLogitsMaximum(Maximum.of(z)));
     if (function == SqlFunction.SOFTMAX) {
       Softmax.forward(z, temperature, out);
     } else {
       Softmax.logForward(z, temperature, out);
     }
+  }
+
+  /**
+   * The gradient from float logits {@code z} and gradients {@code g} (shapes good) into {@code
+   * out}.
+   */
+  void apply(float[] z, float[] g, float[] out) {
+    requireGood(RowProblem.ofLogitsMaximum(Maximum.of(z)));
+    requireGood(RowProblem.ofValuesMagnitude(Maximum.magnitude(g)));
+    requireGood(z.length == g.length ? null : RowProblem.LENGTH_MISMATCH);
+    SoftmaxBackward.fromLogits(z, g, temperature, out);
+  }
+
+  /**
+   * The gradient from double logits {@code z} and gradients {@code g} (shapes good) into {@code
+   * out}.
+   */
+  void apply(double[] z, double[] g, double[] out) {
+    requireGood(RowProblem.ofLogitsMaximum(Maximum.of(z)));
+    requireGood(RowProblem.ofValuesMagnitude(Maximum.magnitude(g)));
+    requireGood(z.length == g.length ? null : RowProblem.LENGTH_MISMATCH);
+    SoftmaxBackward.fromLogits(z, g, temperature, out);
   }
 }

@@ -94,7 +94,7 @@ public final class CheckFunction implements UnboundFunction {
 
   /** Any non-finite value, told by the row's largest magnitude (NaN or +inf when there is one). */
   private static RowProblem valuesProblem(double magnitude) {
-    return Double.isFinite(magnitude) ? null : RowProblem.NON_FINITE;
+    return RowProblem.ofValuesMagnitude(magnitude);
   }
 
   /** The check's answer: null for a good row. */
