@@ -116,15 +116,17 @@ final class FileRewrite {
                   reader.readOffsetIndex(chunk));
               continue;
             }
-            List<ListRows> sources = new ArrayList<>();
+            List<ListSource> sources = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
               ColumnDescriptor d = requested.getColumns().get(i);
+              boolean optional = elementOf(inputs.get(i)).isRepetition(Type.Repetition.OPTIONAL);
+              boolean decoded =
+                  DecodedPages.DECODED.containsAll(
+                      chunks.get(ColumnPath.get(d.getPath())).getEncodings());
               sources.add(
-                  new ListRows(
-                      d,
-                      pages.getPageReader(d),
-                      elementOf(inputs.get(i)).isRepetition(Type.Repetition.OPTIONAL),
-                      function));
+                  decoded
+                      ? new DecodedPages(d, pages.getPageReader(d), optional, function)
+                      : new ListRows(d, pages.getPageReader(d), optional, function));
             }
             // on a good row the output has one value per logit
             long values =

@@ -10,10 +10,10 @@ import org.apache.parquet.io.api.PrimitiveConverter;
 /**
  * The rows of one column chunk of a {@code list<float>} or {@code list<double>} column (Parquet's
  * three-level list: an optional or required list of a repeated group of one optional or required
- * element), read with parquet-java's column reader, which decodes every page encoding. A row that
- * is null, empty or holds a null element is refused as the checked function refuses it.
+ * element), read with parquet-java's column reader, which decodes every page encoding: for the
+ * encodings {@link DecodedPages} does not decode (BYTE_STREAM_SPLIT, the delta encodings).
  */
-final class ListRows {
+final class ListRows implements ListSource {
   private final ColumnReaderImpl reader;
   private final long values;
   private final int present;
@@ -39,7 +39,8 @@ final class ListRows {
   }
 
   /** The next row of a float column: an array this reader may reuse for the next row. */
-  float[] nextFloats() {
+  @Override
+  public float[] nextFloats() {
     int n = 0;
     do {
       requirePresent(n);
@@ -58,7 +59,8 @@ final class ListRows {
   }
 
   /** The next row of a double column: an array this reader may reuse for the next row. */
-  double[] nextDoubles() {
+  @Override
+  public double[] nextDoubles() {
     int n = 0;
     do {
       requirePresent(n);

@@ -19,7 +19,7 @@ final class RowLoop {
   }
 
   /** Reads one row of each of {@code sources} and writes its outputs into {@code sink}. */
-  void next(List<ListRows> sources, ListPages sink) throws IOException {
+  void next(List<ListSource> sources, ListPages sink) throws IOException {
     if (floats) {
       float[] z = sources.get(0).nextFloats();
       if (floatOut.length != z.length) {

@@ -1,0 +1,210 @@
+package dev.softmax.job.pages;
+
+import dev.softmax.udf.RowProblem;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Set;
+import org.apache.parquet.bytes.BytesUtils;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.schema.PrimitiveType;
+
+/**
+ * The rows of one column chunk of a {@code list<float>} or {@code list<double>} column, decoded a
+ * page at a time: both levels into int arrays ({@link LevelDecoder}), the values read as PLAIN
+ * little-endian bytes or through the chunk's dictionary. parquet-java's column reader decodes the
+ * levels one call per value; this costs a fraction of it (see docs/performance.md). For the
+ * encodings of {@link #DECODED} only (data pages v1 and v2); other chunks are read by {@link
+ * ListRows}.
+ */
+final class DecodedPages implements ListSource {
+  /** The encodings of a chunk this class decodes. */
+  static final Set<Encoding> DECODED =
+      Set.of(Encoding.PLAIN, Encoding.RLE, Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY);
+
+  private final PageReader pages;
+  private final boolean floats;
+  private final int maxRepetition;
+  private final int present;
+  private final int emptyList;
+  private final RowFunction function;
+  private float[] floatDictionary;
+  private double[] doubleDictionary;
+  private int[] repetition = new int[0];
+  private int[] definition = new int[0];
+  private int[] indices = new int[0];
+  private ByteBuffer values;
+  private boolean dictionaryPage;
+  private int count;
+  private int position;
+  private int valuePosition;
+  private float[] floatBuffer = new float[256];
+  private double[] doubleBuffer = new double[256];
+  private float[] floatRow = new float[0];
+  private double[] doubleRow = new double[0];
+
+  DecodedPages(
+      ColumnDescriptor column, PageReader pages, boolean elementOptional, RowFunction function)
+      throws java.io.IOException {
+    this.pages = pages;
+    this.floats =
+        column.getPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FLOAT;
+    this.maxRepetition = column.getMaxRepetitionLevel();
+    this.present = column.getMaxDefinitionLevel();
+    this.emptyList = present - (elementOptional ? 2 : 1);
+    this.function = function;
+    DictionaryPage dictionary = pages.readDictionaryPage();
+    if (dictionary != null) {
+      ByteBuffer b = bytes(dictionary.getBytes().toByteArray());
+      int n = dictionary.getDictionarySize();
+      if (floats) {
+        floatDictionary = new float[n];
+        b.asFloatBuffer().get(floatDictionary);
+      } else {
+        doubleDictionary = new double[n];
+        b.asDoubleBuffer().get(doubleDictionary);
+      }
+    }
+  }
+
+  private static ByteBuffer bytes(byte[] b) {
+    return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Decodes the next page; false at the end of the chunk. */
+  private boolean nextPage() {
+    DataPage page = pages.readPage();
+    if (page == null) {
+      return false;
+    }
+    try {
+      count = page.getValueCount();
+      if (repetition.length < count) {
+        repetition = new int[count];
+        definition = new int[count];
+        indices = new int[count];
+      }
+      Encoding encoding;
+      byte[] data;
+      int offset = 0;
+      if (page instanceof DataPageV1 v1) {
+        data = v1.getBytes().toByteArray();
+        offset = levels(data, offset, maxRepetition, repetition);
+        offset = levels(data, offset, present, definition);
+        encoding = v1.getValueEncoding();
+      } else {
+        DataPageV2 v2 = (DataPageV2) page;
+        byte[] r = v2.getRepetitionLevels().toByteArray();
+        byte[] d = v2.getDefinitionLevels().toByteArray();
+        LevelDecoder.decode(
+            r, 0, r.length, BytesUtils.getWidthFromMaxInt(maxRepetition), repetition, count);
+        LevelDecoder.decode(
+            d, 0, d.length, BytesUtils.getWidthFromMaxInt(present), definition, count);
+        data = v2.getData().toByteArray();
+        encoding = v2.getDataEncoding();
+      }
+      dictionaryPage = encoding == Encoding.PLAIN_DICTIONARY || encoding == Encoding.RLE_DICTIONARY;
+      if (dictionaryPage) {
+        if (floatDictionary == null && doubleDictionary == null) {
+          throw new IllegalStateException("a dictionary-encoded page without a dictionary");
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+          if (definition[i] == present) {
+            n++;
+          }
+        }
+        LevelDecoder.decode(data, offset + 1, data.length, data[offset], indices, n);
+      } else if (encoding != Encoding.PLAIN) {
+        throw new IllegalStateException("a page in encoding " + encoding);
+      }
+      values = bytes(data);
+      values.position(offset);
+      position = 0;
+      valuePosition = 0;
+      return true;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Decodes v1 levels (4-byte length, then the runs) at {@code offset}; returns the offset after.
+   */
+  private int levels(byte[] data, int offset, int max, int[] out) {
+    if (max == 0) {
+      return offset;
+    }
+    int length = ByteBuffer.wrap(data, offset, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    LevelDecoder.decode(
+        data, offset + 4, offset + 4 + length, BytesUtils.getWidthFromMaxInt(max), out, count);
+    return offset + 4 + length;
+  }
+
+  /** Refuses the row unless the value at {@code index} of it is present. */
+  private void requirePresent(int level, int index) {
+    if (level == present) {
+      return;
+    }
+    if (index > 0 || level > emptyList) {
+      throw function.refuse(RowProblem.NULL_ELEMENT);
+    }
+    throw function.refuse(level == emptyList ? RowProblem.EMPTY_ARRAY : RowProblem.NULL_ARRAY);
+  }
+
+  @Override
+  public float[] nextFloats() {
+    int n = 0;
+    while (true) {
+      if (position == count && !nextPage()) {
+        break;
+      }
+      if (n > 0 && repetition[position] == 0) {
+        break;
+      }
+      requirePresent(definition[position], n);
+      if (n == floatBuffer.length) {
+        floatBuffer = Arrays.copyOf(floatBuffer, n * 2);
+      }
+      floatBuffer[n++] =
+          dictionaryPage ? floatDictionary[indices[valuePosition++]] : values.getFloat();
+      position++;
+    }
+    if (floatRow.length != n) {
+      floatRow = new float[n];
+    }
+    System.arraycopy(floatBuffer, 0, floatRow, 0, n);
+    return floatRow;
+  }
+
+  @Override
+  public double[] nextDoubles() {
+    int n = 0;
+    while (true) {
+      if (position == count && !nextPage()) {
+        break;
+      }
+      if (n > 0 && repetition[position] == 0) {
+        break;
+      }
+      requirePresent(definition[position], n);
+      if (n == doubleBuffer.length) {
+        doubleBuffer = Arrays.copyOf(doubleBuffer, n * 2);
+      }
+      doubleBuffer[n++] =
+          dictionaryPage ? doubleDictionary[indices[valuePosition++]] : values.getDouble();
+      position++;
+    }
+    if (doubleRow.length != n) {
+      doubleRow = new double[n];
+    }
+    System.arraycopy(doubleBuffer, 0, doubleRow, 0, n);
+    return doubleRow;
+  }
+}
