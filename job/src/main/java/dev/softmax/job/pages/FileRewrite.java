@@ -44,8 +44,7 @@ final class FileRewrite {
       throws IOException {
     HadoopInputFile in = HadoopInputFile.fromPath(new Path(task.file()), conf);
     RowFunction function = task.function();
-    try (ParquetFileReader reader =
-            new ParquetFileReader(in, HadoopReadOptions.builder(conf).build());
+    try (ParquetFileReader reader = open(in, conf, task.file());
         SeekableInputStream raw = in.newStream()) {
       MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
       List<Type> inputs = new ArrayList<>();
@@ -98,7 +97,12 @@ final class FileRewrite {
             // parquet-java's reader skips empty row groups too
             continue;
           }
-          PageReadStore pages = reader.readNextRowGroup();
+          PageReadStore pages;
+          try {
+            pages = reader.readNextRowGroup();
+          } catch (IOException | RuntimeException e) {
+            throw unreadable(task.file(), e);
+          }
           Map<ColumnPath, ColumnChunkMetaData> chunks = new HashMap<>();
           for (ColumnChunkMetaData chunk : block.getColumns()) {
             chunks.put(chunk.getPath(), chunk);
@@ -161,6 +165,25 @@ final class FileRewrite {
       }
       return rows;
     }
+  }
+
+  private static ParquetFileReader open(HadoopInputFile in, Configuration conf, String file)
+      throws IOException {
+    try {
+      return new ParquetFileReader(in, HadoopReadOptions.builder(conf).build());
+    } catch (IOException | RuntimeException e) {
+      throw unreadable(file, e);
+    }
+  }
+
+  /**
+   * A failure to read an input file, told as the row path tells it: the file, then the reason (the
+   * reader's exception is kept as suppressed, for the log's stack trace).
+   */
+  private static IOException unreadable(String file, Exception e) {
+    IOException failure = new IOException("cannot read input file " + file + ": " + e.getMessage());
+    failure.addSuppressed(e);
+    return failure;
   }
 
   /** The element of a list column that {@link #requireList} accepted. */
