@@ -76,6 +76,14 @@ final class BackwardCommand extends DatasetCommand {
       description = "Read the gradients from this dataset, matched to the input's rows on --key.")
   String gradInput;
 
+  @Option(
+      names = "--grad-input-table",
+      paramLabel = "TABLE",
+      description =
+          "Read the gradients from this Iceberg table (its current snapshot) instead, matched on"
+              + " --key.")
+  String gradInputTable;
+
   @Override
   String command() {
     return "backward";
@@ -97,10 +105,19 @@ final class BackwardCommand extends DatasetCommand {
     if (log && logitsCol != null) {
       throw new UsageException("--log reads log-probabilities; it does not go with --logits-col");
     }
-    if (gradInput != null && (key == null || key.isEmpty())) {
-      throw new UsageException(
-          "--grad-input needs --key COL[,COL...] to match gradient rows to input rows");
+    if (gradInput != null && gradInputTable != null) {
+      throw new UsageException("give one of --grad-input and --grad-input-table, not both");
     }
+    if ((gradInput != null || gradInputTable != null) && (key == null || key.isEmpty())) {
+      throw new UsageException(
+          (gradInput != null ? "--grad-input" : "--grad-input-table")
+              + " needs --key COL[,COL...] to match gradient rows to input rows");
+    }
+  }
+
+  @Override
+  List<String> otherInputTables() {
+    return gradInputTable == null ? List.of() : List.of(gradInputTable);
   }
 
   @Override
@@ -136,7 +153,11 @@ final class BackwardCommand extends DatasetCommand {
     List<String> reasons = new ArrayList<>();
     List<Column> problems = new ArrayList<>();
 
-    if (gradInput != null) {
+    String gradSource = gradInput != null ? "--grad-input " + gradInput : null;
+    if (gradInputTable != null) {
+      gradSource = "--grad-input-table " + gradInputTable;
+    }
+    if (gradSource != null) {
       if (List.of(rows.columns()).contains(gradCol)) {
         if (keys.contains(gradCol) || first.equals(gradCol)) {
           throw new UsageException(
@@ -151,14 +172,23 @@ final class BackwardCommand extends DatasetCommand {
             "--grad-col "
                 + gradCol
                 + " is a column of both "
-                + data.path()
-                + " and --grad-input "
-                + gradInput
-                + "; the gradients are taken from --grad-input and the input's "
+                + data.name()
+                + " and "
+                + gradSource
+                + "; the gradients are taken from there and the input's "
                 + gradCol
                 + " is dropped");
       }
-      InputDataset grads = InputDataset.read(spark, files.qualify(gradInput), inputFormat);
+      InputDataset grads =
+          gradInputTable != null
+              ? TableInput.read(
+                  spark,
+                  "--grad-input-table",
+                  TableName.parse("--grad-input-table", gradInputTable),
+                  null,
+                  null,
+                  notes)
+              : InputDataset.read(spark, files.qualify(gradInput), inputFormat);
       settings.putAll(grads.readSettings());
       grads.notes().forEach(notes::add);
       requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);
@@ -198,7 +228,7 @@ final class BackwardCommand extends DatasetCommand {
     requireNewColumn(data, outputCol, consumed);
     return new BatchRun(
         command(),
-        new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
+        new BatchRun.Source(data.name(), rows, keys, data.partitionColumns()),
         new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
         new BatchRun.Output(
             outputCol,

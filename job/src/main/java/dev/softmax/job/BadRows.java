@@ -103,16 +103,28 @@ final class BadRows {
    */
   static long quarantine(Dataset<Row> marked, List<String> partitionBy, Path to) {
     Observation seen = new Observation("quarantine");
-    Dataset<Row> bad =
-        dropInternal(
-                marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
-            .observe(seen, count(lit(1)).as("rows"));
     // append: on S3 the quarantine is written in place, beside the objects it had
     // (ObjectStoreOutput)
-    bad.write()
+    quarantined(marked, seen)
+        .write()
         .mode("append")
         .partitionBy(partitionBy.toArray(String[]::new))
         .parquet(to.toString());
+    return quarantinedCount(seen);
+  }
+
+  /**
+   * The bad rows of {@code marked} as they are quarantined, with their reason in {@link
+   * #QUARANTINE_ERROR}, counted by {@code seen} as they are written ({@link #quarantinedCount}).
+   */
+  static Dataset<Row> quarantined(Dataset<Row> marked, Observation seen) {
+    return dropInternal(
+            marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
+        .observe(seen, count(lit(1)).as("rows"));
+  }
+
+  /** How many rows {@link #quarantined} counted, once they are written. */
+  static long quarantinedCount(Observation seen) {
     return (Long) RowCounts.metrics(seen).get("rows");
   }
 

@@ -76,7 +76,7 @@ final class ForwardCommand extends DatasetCommand {
     SqlFunction checked = function.checked().orElseThrow();
     return new BatchRun(
         command(),
-        new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
+        new BatchRun.Source(data.name(), data.rows(), keys, data.partitionColumns()),
         new BatchRun.RowRules(
             concat(lit(prefix), check.on(Columns.named(logitsCol))),
             check.problems().stream().map(p -> prefix + p.reason()).toList()),
