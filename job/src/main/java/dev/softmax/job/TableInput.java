@@ -43,13 +43,13 @@ final class TableInput {
             : asOf != null
                 ? snapshotAsOf(spark, option, table, asOf)
                 : current(spark, option, table);
-    Dataset<Row> rows = spark.read().option("snapshot-id", id).table(table.toString());
+    Dataset<Row> rows = spark.read().option("versionAsOf", id).table(table.toString());
     String name = table + " at snapshot " + id;
     List<String> partitions = identityPartitions(spark, table, rows, notes);
     Dataset<Row> largest =
         spark
             .read()
-            .option("snapshot-id", id)
+            .option("versionAsOf", id)
             .table(table.metadata("files"))
             .filter(col("content").equalTo(0).and(col("file_format").equalTo("PARQUET")))
             .orderBy(col("file_size_in_bytes").desc())
@@ -100,7 +100,7 @@ final class TableInput {
     return snapshot;
   }
 
-  /** The snapshot that was current at {@code asOf}, as Iceberg's {@code as-of-timestamp} reads. */
+  /** The snapshot that was current at {@code asOf}, as Iceberg reads as of a time. */
   private static long snapshotAsOf(
       SparkSession spark, String option, TableName table, String asOf) {
     Instant at = parseTime(asOf);
