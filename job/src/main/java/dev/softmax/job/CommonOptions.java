@@ -75,10 +75,7 @@ final class CommonOptions {
    * default.
    */
   Path quarantinePath(HadoopFiles files, Path output) {
-    if (onBadRow != BadRowPolicy.quarantine) {
-      if (quarantine != null) {
-        throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
-      }
+    if (!quarantines()) {
       return null;
     }
     return quarantine != null
@@ -91,13 +88,18 @@ final class CommonOptions {
    * names one, else it is the output table's name with {@link TableName#QUARANTINE_SUFFIX}.
    */
   TableName quarantineTable(TableName output) {
-    if (onBadRow != BadRowPolicy.quarantine) {
-      if (quarantine != null) {
-        throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
-      }
+    if (!quarantines()) {
       return null;
     }
     return quarantine != null ? TableName.parse("--quarantine", quarantine) : output.quarantine();
+  }
+
+  /** Whether bad rows are quarantined; {@code --quarantine} is refused with another policy. */
+  private boolean quarantines() {
+    if (onBadRow != BadRowPolicy.quarantine && quarantine != null) {
+      throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
+    }
+    return onBadRow == BadRowPolicy.quarantine;
   }
 
   /**

@@ -43,14 +43,13 @@ final class TableInput {
             : asOf != null
                 ? snapshotAsOf(spark, option, table, asOf)
                 : current(spark, option, table);
-    Dataset<Row> rows = spark.read().option("versionAsOf", id).table(table.toString());
+    // SQL's time travel: Spark 3.5's DataFrameReader.table ignores a versionAsOf option
+    Dataset<Row> rows = spark.sql("SELECT * FROM " + table.quoted() + " VERSION AS OF " + id);
     String name = table + " at snapshot " + id;
     List<String> partitions = identityPartitions(spark, table, rows, notes);
     Dataset<Row> largest =
         spark
-            .read()
-            .option("versionAsOf", id)
-            .table(table.metadata("files"))
+            .sql("SELECT * FROM " + table.quoted("files") + " VERSION AS OF " + id)
             .filter(col("content").equalTo(0).and(col("file_format").equalTo("PARQUET")))
             .orderBy(col("file_size_in_bytes").desc())
             .select("file_path")

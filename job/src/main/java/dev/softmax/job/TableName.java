@@ -36,6 +36,18 @@ record TableName(String catalog, List<String> namespace, String table) {
     return this + "." + kind;
   }
 
+  /**
+   * This name (or, with {@code kind}, a metadata table's) quoted for SQL, each part in backticks.
+   */
+  String quoted(String... kind) {
+    List<String> parts = new java.util.ArrayList<>();
+    parts.add(catalog);
+    parts.addAll(namespace);
+    parts.add(table);
+    parts.addAll(List.of(kind));
+    return String.join(".", parts.stream().map(p -> "`" + p.replace("`", "``") + "`").toList());
+  }
+
   @Override
   public String toString() {
     return catalog + "." + String.join(".", namespace) + "." + table;

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.CreateTableWriter;
 import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -61,20 +62,22 @@ final class TableOutput {
     for (Map.Entry<String, String> p : properties.entrySet()) {
       writer = writer.option("snapshot-property." + PREFIX + p.getKey(), p.getValue());
     }
+    // Spark 3.5's partitionedBy returns the interface, Spark 4's the class
+    CreateTableWriter<Row> creating = writer;
     if (!partitionBy.isEmpty()) {
       Column[] rest = partitionBy.stream().skip(1).map(Columns::named).toArray(Column[]::new);
-      writer = writer.partitionedBy(Columns.named(partitionBy.get(0)), rest);
+      creating = writer.partitionedBy(Columns.named(partitionBy.get(0)), rest);
     }
     SparkSession spark = rows.sparkSession();
     try {
       switch (mode) {
-        case error -> writer.create();
-        case overwrite -> writer.createOrReplace();
+        case error -> creating.create();
+        case overwrite -> creating.createOrReplace();
         case append -> {
           if (spark.catalog().tableExists(table.toString())) {
             writer.append();
           } else {
-            writer.create();
+            creating.create();
           }
         }
       }

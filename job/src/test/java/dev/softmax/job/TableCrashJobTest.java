@@ -4,10 +4,20 @@ import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +31,21 @@ import org.junit.jupiter.api.io.TempDir;
 class TableCrashJobTest {
   @TempDir static Path dir;
 
+  /** The catalog's settings, for this JVM's session and the drivers' system properties. */
+  static final Map<String, String> CATALOG = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void configureCatalog() {
+    CATALOG.put("spark.sql.catalog.crashlake", IcebergRuntime.CATALOG_CLASS);
+    CATALOG.put("spark.sql.catalog.crashlake.type", "hadoop");
+    CATALOG.put(
+        "spark.sql.catalog.crashlake.warehouse", dir.resolve("warehouse").toUri().toString());
+    CATALOG.put("spark.sql.catalog.crashlake.cache-enabled", "false");
+    if (TableJobTest.iceberg()) {
+      CATALOG.forEach(JobTestKit.spark().conf()::set);
+    }
+  }
+
   @Test
   void aDriverKilledBeforeTheOutputCommitLeavesTheTableAtItsPreviousSnapshot() throws Exception {
     assumeTrue(TableJobTest.iceberg(), "no Iceberg runtime on this Spark line");
@@ -32,13 +57,6 @@ class TableCrashJobTest {
                 + " AS logits FROM range(300)")
         .write()
         .parquet(input.toString());
-    Map<String, String> catalog = new LinkedHashMap<>();
-    catalog.put("spark.sql.catalog.crashlake", IcebergRuntime.CATALOG_CLASS);
-    catalog.put("spark.sql.catalog.crashlake.type", "hadoop");
-    catalog.put(
-        "spark.sql.catalog.crashlake.warehouse", dir.resolve("warehouse").toUri().toString());
-    catalog.put("spark.sql.catalog.crashlake.cache-enabled", "false");
-    catalog.forEach(spark.conf()::set);
     String out = "crashlake.db.probs";
     String[] first = {
       "forward", "--input", input.toString(), "--output-table", out, "--on-bad-row", "quarantine"
@@ -46,7 +64,7 @@ class TableCrashJobTest {
     long before = TableJobTest.snapshotOf(runOk(first));
     long quarantineBefore = TableJobTest.currentSnapshot(out + "_quarantine");
 
-    Map<String, String> crash = new LinkedHashMap<>(catalog);
+    Map<String, String> crash = new LinkedHashMap<>(CATALOG);
     crash.put(CrashPoint.PROPERTY, "quarantine-committed");
     String[] overwrite = {
       "forward",
@@ -75,5 +93,67 @@ class TableCrashJobTest {
     assertThat(TableJobTest.currentSnapshot(out)).isEqualTo(after);
     assertThat(spark.table(out).columns()).contains("log_probs");
     assertThat(spark.table(out).count()).isEqualTo(288);
+  }
+
+  @Test
+  void aDriverKilledWhileItWritesDataFilesLeavesTheTableAtItsPreviousSnapshot() throws Exception {
+    assumeTrue(TableJobTest.iceberg(), "no Iceberg runtime on this Spark line");
+    SparkSession spark = JobTestKit.spark();
+    Path small = dir.resolve("small");
+    Path large = dir.resolve("large");
+    spark
+        .sql("SELECT id, array(float(id % 5), 0f) AS logits FROM range(50)")
+        .write()
+        .parquet(small.toString());
+    // six files that one task at a time writes for a good while: the kill lands among them
+    spark
+        .range(0, 60000, 1, 6)
+        .selectExpr("id", "transform(sequence(1, 64), j -> float((id * j) % 17)) AS logits")
+        .write()
+        .parquet(large.toString());
+    String out = "crashlake.db.killed";
+    long before =
+        TableJobTest.snapshotOf(
+            runOk("forward", "--input", small.toString(), "--output-table", out));
+    Path data = dir.resolve("warehouse/db/killed/data");
+    Set<Path> old = files(data);
+
+    Map<String, String> properties = new LinkedHashMap<>(CATALOG);
+    properties.put("spark.master", "local[1]");
+    try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+      data.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+      JobProcess p =
+          JobProcess.start(
+              dir.resolve("killed.log"),
+              properties,
+              "forward",
+              "--input",
+              large.toString(),
+              "--output-table",
+              out,
+              "--mode",
+              "overwrite");
+      // the first data file of the new write appears when its first task starts writing
+      while (p.process().isAlive() && files(data).equals(old)) {
+        watch.poll(1, TimeUnit.SECONDS);
+      }
+      p.process().destroyForcibly();
+      p.process().waitFor();
+      assertThat(files(data)).as(p.output()).isNotEqualTo(old);
+    }
+    assertThat(TableJobTest.currentSnapshot(out)).isEqualTo(before);
+    assertThat(spark.table(out + ".snapshots").count()).isEqualTo(1);
+    assertThat(spark.table(out).count()).isEqualTo(50);
+
+    JobTestKit.Result again =
+        runOk("forward", "--input", large.toString(), "--output-table", out, "--mode", "overwrite");
+    assertThat(TableJobTest.currentSnapshot(out)).isEqualTo(TableJobTest.snapshotOf(again));
+    assertThat(spark.table(out).count()).isEqualTo(60000);
+  }
+
+  private static Set<Path> files(Path dir) throws IOException {
+    try (Stream<Path> all = Files.list(dir)) {
+      return all.collect(Collectors.toSet());
+    }
   }
 }

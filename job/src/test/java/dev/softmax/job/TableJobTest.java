@@ -184,7 +184,7 @@ class TableJobTest {
     assertThat(table(t).columns()).contains("log_probs").doesNotContain("probs");
     assertThat(second).isNotEqualTo(first);
     // the first snapshot stays readable
-    assertThat(JobTestKit.spark().read().option("versionAsOf", first).table(t).columns())
+    assertThat(JobTestKit.spark().sql("SELECT * FROM " + t + " VERSION AS OF " + first).columns())
         .contains("probs");
 
     List<String> append = new ArrayList<>(List.of(forward));
