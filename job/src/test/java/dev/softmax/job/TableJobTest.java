@@ -165,6 +165,24 @@ class TableJobTest {
   }
 
   @Test
+  void backwardTakesGradientsFromATableAsFromTheSamePath() {
+    assumeTrue(iceberg(), "no Iceberg runtime on this Spark line");
+    Path fromPath = dir.resolve("grads_from_path");
+    Path fromTable = dir.resolve("grads_from_table");
+    String[] backward = {"backward", "--input", floats.toString(), "--logits-col", "logits"};
+    List<String> path = new ArrayList<>(List.of(backward));
+    path.addAll(
+        List.of("--grad-input", floats.toString(), "--key", "id", "--output", fromPath.toString()));
+    runOk(path.toArray(String[]::new));
+    List<String> table = new ArrayList<>(List.of(backward));
+    table.addAll(
+        List.of("--grad-input-table", LOGITS, "--key", "id", "--output", fromTable.toString()));
+    JobTestKit.Result r = runOk(table.toArray(String[]::new));
+    assertThat(r.err()).contains("the gradients are taken from there");
+    assertThat(bits(path(fromTable))).isEqualTo(bits(path(fromPath)));
+  }
+
+  @Test
   void errorRefusesAnExistingTableOverwriteReplacesItAndAppendAddsASnapshot() {
     assumeTrue(iceberg(), "no Iceberg runtime on this Spark line");
     String t = "lake.db.modes";
