@@ -17,14 +17,14 @@ final class IcebergRuntime {
   private static final String CATALOG_PACKAGE = "org.apache.iceberg.spark.";
 
   /**
-   * The newest runtime Maven Central serves for each Spark line: Scala 2.12 for 3.5 (its Scala 2.13
-   * runtime is not served), none for 4.2 (Iceberg has no release for it yet).
+   * The newest runtime Maven Central serves here for each Spark line and Scala version: none for
+   * 4.2 (Iceberg has no release for it yet) nor for 3.5 with Scala 2.13.
    */
   static final Map<String, String> RUNTIMES =
       Map.of(
-          "3.5", "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.12.0",
-          "4.0", "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.11.0",
-          "4.1", "org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.12.0");
+          "3.5_2.12", "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.12.0",
+          "4.0_2.13", "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.11.0",
+          "4.1_2.13", "org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.12.0");
 
   private IcebergRuntime() {}
 
@@ -32,16 +32,25 @@ final class IcebergRuntime {
   static void require(String option) {
     String version = org.apache.spark.package$.MODULE$.SPARK_VERSION();
     String line = version.replaceAll("^(\\d+\\.\\d+).*", "$1");
-    String runtime = RUNTIMES.get(line);
+    String scalaVersion =
+        scala.util.Properties.versionNumberString().replaceAll("^(\\d+\\.\\d+).*", "$1");
+    String runtime = RUNTIMES.get(line + "_" + scalaVersion);
     if (runtime == null) {
       throw new UsageException(
           option
-              + " needs Iceberg's Spark runtime, and Iceberg publishes none for Spark "
+              + " needs Iceberg's Spark runtime, and there is none for Spark "
               + line
+              + " with Scala "
+              + scalaVersion
               + " (this is Spark "
               + version
-              + "; runtimes exist for "
-              + String.join(", ", RUNTIMES.keySet().stream().sorted().toList())
+              + "; Iceberg's runtimes here: "
+              + String.join(
+                  ", ",
+                  RUNTIMES.keySet().stream()
+                      .sorted()
+                      .map(k -> k.replace("_", " with Scala "))
+                      .toList())
               + "); read and write paths (--input, --output), or run a build of a line that has"
               + " one");
     }

@@ -379,8 +379,9 @@ class TableJobTest {
     String line = SparkSession.active().version().replaceAll("^(\\d+\\.\\d+).*", "$1");
     assertThat(r.err().strip())
         .startsWith(
-            "softmax forward: --output-table needs Iceberg's Spark runtime, and Iceberg publishes none for Spark "
-                + line);
+            "softmax forward: --output-table needs Iceberg's Spark runtime, and there is none for Spark "
+                + line
+                + " with Scala ");
     assertThat(r.err().lines()).hasSize(1);
   }
 
