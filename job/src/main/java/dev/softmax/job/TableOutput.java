@@ -112,7 +112,7 @@ final class TableOutput {
    * Whether a write failed because another writer committed first: the table was created meanwhile
    * (Spark's {@code TableAlreadyExistsException}, Iceberg's {@code AlreadyExistsException}) or
    * Iceberg's optimistic commit found a conflict it could not retry past ({@code
-   * CommitFailedException}, {@code ValidationException}).
+   * CommitFailedException}, or a {@code ValidationException} that found conflicting files).
    */
   private static boolean lostRace(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -120,7 +120,8 @@ final class TableOutput {
       if (name.equals("TableAlreadyExistsException")
           || name.equals("AlreadyExistsException")
           || name.equals("CommitFailedException")
-          || name.equals("ValidationException")) {
+          || (name.equals("ValidationException")
+              && String.valueOf(t.getMessage()).contains("conflicting"))) {
         return true;
       }
       if (t.getCause() == t) {

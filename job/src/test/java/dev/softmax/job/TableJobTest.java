@@ -248,6 +248,27 @@ class TableJobTest {
   }
 
   @Test
+  void aRunWithoutBadRowsCommitsAnEmptyQuarantineTable() {
+    assumeTrue(iceberg(), "no Iceberg runtime on this Spark line");
+    JobTestKit.Result r =
+        runOk(
+            "forward",
+            "--input-table",
+            LOGITS,
+            "--output-table",
+            "lake.db.clean",
+            "--on-bad-row",
+            "quarantine");
+    assertThat(r.out()).contains("300 rows in, 300 written, 0 skipped, 0 quarantined");
+    assertThat(table("lake.db.clean_quarantine").count()).isZero();
+    assertThat(table("lake.db.clean_quarantine").columns()).contains("error");
+    assertThat(r.out())
+        .contains(
+            "quarantine lake.db.clean_quarantine snapshot "
+                + currentSnapshot("lake.db.clean_quarantine"));
+  }
+
+  @Test
   void aPinnedOrTimeTravelledInputReadsItsSnapshot() throws InterruptedException {
     assumeTrue(iceberg(), "no Iceberg runtime on this Spark line");
     SparkSession spark = JobTestKit.spark();

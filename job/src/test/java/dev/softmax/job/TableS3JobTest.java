@@ -21,10 +21,6 @@ class TableS3JobTest {
   @Test
   void aTableInAnS3WarehouseHoldsThePathOutputsBitsAndReadsBack() throws Exception {
     assumeTrue(TableJobTest.iceberg(), "no Iceberg runtime on this Spark line");
-    assumeTrue(
-        !org.apache.hadoop.util.VersionInfo.getVersion().startsWith("3.3."),
-        "S3A of Hadoop 3.3 (the 3.5 line) needs the AWS SDK's DynamoDB classes, which this build's"
-            + " classpath leaves out");
     SparkSession spark = JobTestKit.spark();
     Path input = dir.resolve("logits");
     spark
