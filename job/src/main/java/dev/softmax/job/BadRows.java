@@ -105,27 +105,22 @@ final class BadRows {
     Observation seen = new Observation("quarantine");
     // append: on S3 the quarantine is written in place, beside the objects it had
     // (ObjectStoreOutput)
-    quarantined(marked, seen)
+    quarantined(marked)
+        .observe(seen, count(lit(1)).as("rows"))
         .write()
         .mode("append")
         .partitionBy(partitionBy.toArray(String[]::new))
         .parquet(to.toString());
-    return quarantinedCount(seen);
+    return (Long) RowCounts.metrics(seen).get("rows");
   }
 
   /**
-   * The bad rows of {@code marked} as they are quarantined, with their reason in {@link
-   * #QUARANTINE_ERROR}, counted by {@code seen} as they are written ({@link #quarantinedCount}).
+   * The bad rows of {@code marked} as they are quarantined: their columns and their reason in
+   * {@link #QUARANTINE_ERROR}.
    */
-  static Dataset<Row> quarantined(Dataset<Row> marked, Observation seen) {
+  static Dataset<Row> quarantined(Dataset<Row> marked) {
     return dropInternal(
-            marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
-        .observe(seen, count(lit(1)).as("rows"));
-  }
-
-  /** How many rows {@link #quarantined} counted, once they are written. */
-  static long quarantinedCount(Observation seen) {
-    return (Long) RowCounts.metrics(seen).get("rows");
+        marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR));
   }
 
   /**

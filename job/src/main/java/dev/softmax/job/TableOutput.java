@@ -29,6 +29,9 @@ final class TableOutput {
 
   private TableOutput() {}
 
+  /** A snapshot a run committed, and the rows it added (Iceberg's {@code added-records}). */
+  record Commit(long snapshot, long rows) {}
+
   /**
    * Fails unless {@code table} (what: "output table", "quarantine table") can be written with
    * {@code mode}: its catalog is an Iceberg one, and with {@code error} it does not exist.
@@ -48,9 +51,9 @@ final class TableOutput {
   /**
    * Writes {@code rows} into {@code table} in one commit, partitioned by {@code partitionBy} when
    * the write creates or replaces it, with {@code properties} (and {@value #RUN}) in the snapshot's
-   * summary; returns the snapshot's id.
+   * summary; returns the snapshot, with the rows it added as Iceberg counted them.
    */
-  static long write(
+  static Commit write(
       Dataset<Row> rows,
       TableName table,
       WriteMode mode,
@@ -99,13 +102,16 @@ final class TableOutput {
         spark
             .table(table.metadata("snapshots"))
             .filter(col("summary").getItem(RUN).equalTo(run))
-            .select("snapshot_id")
+            .select(col("snapshot_id"), col("summary").getItem("added-records"))
             .collectAsList();
     if (committed.size() != 1) {
       throw new IllegalStateException(
           "found " + committed.size() + " snapshots of " + table + " committed by run " + run);
     }
-    return committed.get(0).getLong(0);
+    Row commit = committed.get(0);
+    // a snapshot that added no data file has no added-records
+    return new Commit(
+        commit.getLong(0), commit.isNullAt(1) ? 0 : Long.parseLong(commit.getString(1)));
   }
 
   /**

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -13,10 +12,11 @@ import org.apache.spark.sql.SparkSession;
  * does into paths: the same bad rows, counts and failures, but each table is published by its own
  * commit rather than by a rename. The quarantine table is committed first and the output table
  * second, so a published output never lacks its quarantine (as with paths); a run that stops in
- * between leaves the output table at its previous snapshot. The rows are counted as they are
- * written (an observation: Iceberg's writes do not report the rows they wrote to Spark's write
- * command), so their sum is checked after the commits; an input table is pinned to one snapshot
- * ({@link TableInput}), so for it they always add up.
+ * between leaves the output table at its previous snapshot. The output's rows are counted as they
+ * are written (an observation: Iceberg's writes do not report the rows they wrote to Spark's write
+ * command), the quarantined ones by the snapshot that took them (its {@code added-records}), so
+ * their sum is checked after the commits; an input table is pinned to one snapshot ({@link
+ * TableInput}), so for it they always add up.
  */
 final class TableWrite {
   private TableWrite() {}
@@ -49,25 +49,29 @@ final class TableWrite {
       Long quarantined = null;
       Long quarantineSnapshot = null;
       if (quarantine != null) {
-        Observation seen = new Observation("quarantine");
-        quarantineSnapshot =
+        TableOutput.Commit committed =
             guard.action(
                 () ->
                     TableOutput.write(
-                        BadRows.quarantined(marked, seen),
+                        BadRows.quarantined(marked),
                         quarantine,
                         options.mode,
                         partitionBy,
                         runId,
                         properties));
-        quarantined = BadRows.quarantinedCount(seen);
+        quarantineSnapshot = committed.snapshot();
+        quarantined = committed.rows();
         CrashPoint.reached("quarantine-committed");
         properties.put("quarantine", quarantine + " snapshot " + quarantineSnapshot);
         properties.put("rows-quarantined", Long.toString(quarantined));
       }
       long snapshot =
-          guard.action(
-              () -> TableOutput.write(good, output, options.mode, partitionBy, runId, properties));
+          guard
+              .action(
+                  () ->
+                      TableOutput.write(good, output, options.mode, partitionBy, runId, properties))
+              .snapshot();
+
       RowCounts.Tally tally = counts.tally(-1);
       long skipped = BatchWrite.requireAddsUp(tally, options.onBadRow, quarantined);
       double seconds = (System.nanoTime() - start) / 1e9;
