@@ -8,8 +8,9 @@
 #      the default line: the kernel tests (dev.softmax.udf.kernel, plain Java that knows nothing of
 #      Spark, the same bytes on every line), the launchers' class archive (ClassArchiveTest: shell and
 #      the JDK, no Spark) and the slowest job tests, each driver a process of its own
-#      (CrashRecoveryJobTest, HdfsCrashRecoveryJobTest, WideRowsJobTest; the first and last pass on 3.5 too);
-#      the S3 crash tests (S3CrashRecoveryJobTest) run on 3.5 too, S3JobTest on every line.
+#      (CrashRecoveryJobTest, HdfsCrashRecoveryJobTest, WideRowsJobTest, TableCrashJobTest; the first,
+#      the third and the last pass on 3.5 too); the S3 crash tests (S3CrashRecoveryJobTest) run on 3.5
+#      too, S3JobTest on every line.
 # --unit (first argument) is the developer's inner loop instead: the default line's tests without
 # the ones that start drivers in JVMs of their own (JUnit tag driver-process) and without the
 # integration tests (clusters, Spark Connect); docs/development.md gives its run time.
@@ -38,7 +39,7 @@ for profile in ${SPARK_LINES-spark-3.5 spark-4.0 spark-4.2}; do
     *) its=(-DskipITs) ;;
   esac
   mvn -B -ntp "$@" -P"$profile" verify "${its[@]}" \
-    -Dtest="*Test,!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!HdfsCrashRecoveryJobTest,!WideRowsJobTest,!ClassArchiveTest$s3_crashes" \
+    -Dtest="*Test,!dev/softmax/udf/kernel/**,!CrashRecoveryJobTest,!HdfsCrashRecoveryJobTest,!WideRowsJobTest,!TableCrashJobTest,!ClassArchiveTest$s3_crashes" \
     -Dsurefire.failIfNoSpecifiedTests=false
   echo "== $profile: $((SECONDS - line_started)) s"
 done

@@ -77,6 +77,14 @@ final class BackwardCommand extends DatasetCommand {
       description = "Read the gradients from this dataset, matched to the input's rows on --key.")
   String gradInput;
 
+  @Option(
+      names = "--grad-input-table",
+      paramLabel = "TABLE",
+      description =
+          "Read the gradients from this Iceberg table (its current snapshot) instead, matched on"
+              + " --key.")
+  String gradInputTable;
+
   @Override
   String command() {
     return "backward";
@@ -98,10 +106,19 @@ final class BackwardCommand extends DatasetCommand {
     if (log && logitsCol != null) {
       throw new UsageException("--log reads log-probabilities; it does not go with --logits-col");
     }
-    if (gradInput != null && (key == null || key.isEmpty())) {
-      throw new UsageException(
-          "--grad-input needs --key COL[,COL...] to match gradient rows to input rows");
+    if (gradInput != null && gradInputTable != null) {
+      throw new UsageException("give one of --grad-input and --grad-input-table, not both");
     }
+    if ((gradInput != null || gradInputTable != null) && (key == null || key.isEmpty())) {
+      throw new UsageException(
+          (gradInput != null ? "--grad-input" : "--grad-input-table")
+              + " needs --key COL[,COL...] to match gradient rows to input rows");
+    }
+  }
+
+  @Override
+  List<String> otherInputTables() {
+    return gradInputTable == null ? List.of() : List.of(gradInputTable);
   }
 
   @Override
@@ -137,7 +154,11 @@ final class BackwardCommand extends DatasetCommand {
     List<String> reasons = new ArrayList<>();
     List<Column> problems = new ArrayList<>();
 
-    if (gradInput != null) {
+    String gradSource = gradInput != null ? "--grad-input " + gradInput : null;
+    if (gradInputTable != null) {
+      gradSource = "--grad-input-table " + gradInputTable;
+    }
+    if (gradSource != null) {
       if (List.of(rows.columns()).contains(gradCol)) {
         if (keys.contains(gradCol) || first.equals(gradCol)) {
           throw new UsageException(
@@ -152,14 +173,23 @@ final class BackwardCommand extends DatasetCommand {
             "--grad-col "
                 + gradCol
                 + " is a column of both "
-                + data.path()
-                + " and --grad-input "
-                + gradInput
-                + "; the gradients are taken from --grad-input and the input's "
+                + data.name()
+                + " and "
+                + gradSource
+                + "; the gradients are taken from there and the input's "
                 + gradCol
                 + " is dropped");
       }
-      InputDataset grads = InputDataset.read(spark, files.qualify(gradInput), inputFormat);
+      InputDataset grads =
+          gradInputTable != null
+              ? TableInput.read(
+                  spark,
+                  "--grad-input-table",
+                  TableName.parse("--grad-input-table", gradInputTable),
+                  null,
+                  null,
+                  notes)
+              : InputDataset.read(spark, files.qualify(gradInput), inputFormat);
       settings.putAll(grads.readSettings());
       grads.notes().forEach(notes::add);
       requireSameElement(grads.floatingArrayColumn("--grad-col", gradCol), element, first);
@@ -200,7 +230,7 @@ final class BackwardCommand extends DatasetCommand {
     BatchRun run =
         new BatchRun(
             command(),
-            new BatchRun.Source(data.path().toString(), rows, keys, data.partitionColumns()),
+            new BatchRun.Source(data.name(), rows, keys, data.partitionColumns()),
             new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
             new BatchRun.Output(
                 outputCol,
@@ -208,9 +238,11 @@ final class BackwardCommand extends DatasetCommand {
                 consumed,
                 element.simpleString()));
     // the page path reads the gradients beside the logits, from the same file
-    return function == SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS && gradInput == null
-        ? run.withPages(
-            new RowFunction(function, temperature, List.of(first, gradCol), outputCol), data.path())
+    return function == SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
+            && gradInput == null
+            && gradInputTable == null
+        ? withPages(
+            run, files, new RowFunction(function, temperature, List.of(first, gradCol), outputCol))
         : run;
   }
 

@@ -103,17 +103,24 @@ final class BadRows {
    */
   static long quarantine(Dataset<Row> marked, List<String> partitionBy, Path to) {
     Observation seen = new Observation("quarantine");
-    Dataset<Row> bad =
-        dropInternal(
-                marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR))
-            .observe(seen, count(lit(1)).as("rows"));
     // append: on S3 the quarantine is written in place, beside the objects it had
     // (ObjectStoreOutput)
-    bad.write()
+    quarantined(marked)
+        .observe(seen, count(lit(1)).as("rows"))
+        .write()
         .mode("append")
         .partitionBy(partitionBy.toArray(String[]::new))
         .parquet(to.toString());
     return (Long) RowCounts.metrics(seen).get("rows");
+  }
+
+  /**
+   * The bad rows of {@code marked} as they are quarantined: their columns and their reason in
+   * {@link #QUARANTINE_ERROR}.
+   */
+  static Dataset<Row> quarantined(Dataset<Row> marked) {
+    return dropInternal(
+        marked.filter(col(ERROR).isNotNull()).withColumnRenamed(ERROR, QUARANTINE_ERROR));
   }
 
   /**

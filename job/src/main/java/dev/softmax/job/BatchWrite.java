@@ -96,32 +96,12 @@ final class BatchWrite {
                 return WrittenRows.count(spark, staged, writeGood);
               });
       RowCounts.Tally tally = counts.tally(written);
-      long bad = tally.rowsIn() - tally.good();
       long quarantined = 0;
       if (stagedQuarantine != null) {
         quarantined = guard.action(() -> BadRows.quarantine(marked, partitionBy, stagedQuarantine));
-        if (quarantined != bad) {
-          throw new IllegalStateException(
-              "the input changed during the run: "
-                  + bad
-                  + " bad rows were counted while writing the output but "
-                  + quarantined
-                  + " were quarantined");
-        }
       }
-      long skipped = options.onBadRow == BadRowPolicy.skip ? bad : 0;
-      if (tally.rowsIn() != tally.good() + skipped + quarantined) {
-        throw new IllegalStateException(
-            "rows do not add up: "
-                + tally.rowsIn()
-                + " in, "
-                + tally.good()
-                + " written, "
-                + skipped
-                + " skipped, "
-                + quarantined
-                + " quarantined");
-      }
+      long skipped =
+          requireAddsUp(tally, options.onBadRow, stagedQuarantine == null ? null : quarantined);
       double seconds = (System.nanoTime() - start) / 1e9;
       Summary summary =
           new Summary(
@@ -147,23 +127,65 @@ final class BatchWrite {
       publish(guard, staged, output, stagedQuarantine, quarantine, options.mode);
       return summary;
     } catch (Exception e) {
-      // SparkException is checked and not a RuntimeException: every failure ends here
-      boolean signalled = guard.aborted();
-      guard.abort();
-      if (signalled) {
-        throw new RunGuard.Aborted();
-      }
-      Optional<BadRowException> bad =
-          BadRowException.within(e)
-              .or(
-                  () ->
-                      BadRowException.checkedWithin(e)
-                          .map(
-                              problem ->
-                                  guard.afterAbort(() -> BadRows.located(marked, run, problem))));
-      throw bad.map(RuntimeException.class::cast)
-          .orElseGet(() -> e instanceof RuntimeException r ? r : new JobFailedException(e));
+      throw failed(guard, marked, run, e);
     }
+  }
+
+  /**
+   * Fails unless the rows add up: the rows quarantined (null: the run quarantines none) are the bad
+   * rows counted while the output was written, and rows in = written + skipped + quarantined.
+   * Returns the rows skipped.
+   */
+  static long requireAddsUp(RowCounts.Tally tally, BadRowPolicy policy, Long quarantined) {
+    long bad = tally.rowsIn() - tally.good();
+    if (quarantined != null && quarantined != bad) {
+      throw new IllegalStateException(
+          "the input changed during the run: "
+              + bad
+              + " bad rows were counted while writing the output but "
+              + quarantined
+              + " were quarantined");
+    }
+    long written = tally.good();
+    long q = quarantined == null ? 0 : quarantined;
+    long skipped = policy == BadRowPolicy.skip ? bad : 0;
+    if (tally.rowsIn() != written + skipped + q) {
+      throw new IllegalStateException(
+          "rows do not add up: "
+              + tally.rowsIn()
+              + " in, "
+              + written
+              + " written, "
+              + skipped
+              + " skipped, "
+              + q
+              + " quarantined");
+    }
+    return skipped;
+  }
+
+  /**
+   * The exception to throw for a failed write, once the guard has aborted the run: a bad row's
+   * (looked up when a checked function stopped the run), {@link RunGuard.Aborted} when a signal
+   * stopped it, else the failure itself.
+   */
+  static RuntimeException failed(RunGuard guard, Dataset<Row> marked, BatchRun run, Exception e) {
+    // SparkException is checked and not a RuntimeException: every failure ends here
+    boolean signalled = guard.aborted();
+    guard.abort();
+    if (signalled) {
+      return new RunGuard.Aborted();
+    }
+    Optional<BadRowException> bad =
+        BadRowException.within(e)
+            .or(
+                () ->
+                    BadRowException.checkedWithin(e)
+                        .map(
+                            problem ->
+                                guard.afterAbort(() -> BadRows.located(marked, run, problem))));
+    return bad.map(RuntimeException.class::cast)
+        .orElseGet(() -> e instanceof RuntimeException r ? r : new JobFailedException(e));
   }
 
   /**

@@ -15,8 +15,9 @@ final class CommonOptions {
       names = "--mode",
       paramLabel = "MODE",
       description =
-          "When the output exists: refuse (error) or replace it after a successful run"
-              + " (overwrite): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+          "When the output exists: refuse (error), replace it after a successful run"
+              + " (overwrite), or, for a table, add a snapshot (append): ${COMPLETION-CANDIDATES}."
+              + " Default: ${DEFAULT-VALUE}.")
   WriteMode mode = WriteMode.error;
 
   @Option(
@@ -31,7 +32,9 @@ final class CommonOptions {
   @Option(
       names = "--quarantine",
       paramLabel = "PATH",
-      description = "Where quarantined rows go. Default: <output>.quarantine beside the output.")
+      description =
+          "Where quarantined rows go. Default: <output>.quarantine beside the output; with"
+              + " --output-table a table, by default <table>_quarantine.")
   String quarantine;
 
   @Option(
@@ -72,15 +75,31 @@ final class CommonOptions {
    * default.
    */
   Path quarantinePath(HadoopFiles files, Path output) {
-    if (onBadRow != BadRowPolicy.quarantine) {
-      if (quarantine != null) {
-        throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
-      }
+    if (!quarantines()) {
       return null;
     }
     return quarantine != null
         ? files.qualify(quarantine)
         : new Path(output.getParent(), output.getName() + ".quarantine");
+  }
+
+  /**
+   * The table quarantined rows go to (null unless the policy is quarantine): {@code --quarantine}
+   * names one, else it is the output table's name with {@link TableName#QUARANTINE_SUFFIX}.
+   */
+  TableName quarantineTable(TableName output) {
+    if (!quarantines()) {
+      return null;
+    }
+    return quarantine != null ? TableName.parse("--quarantine", quarantine) : output.quarantine();
+  }
+
+  /** Whether bad rows are quarantined; {@code --quarantine} is refused with another policy. */
+  private boolean quarantines() {
+    if (onBadRow != BadRowPolicy.quarantine && quarantine != null) {
+      throw new UsageException("--quarantine is only used with --on-bad-row quarantine");
+    }
+    return onBadRow == BadRowPolicy.quarantine;
   }
 
   /**
@@ -96,6 +115,43 @@ final class CommonOptions {
       Notes notes,
       Map<String, String> settings,
       CommandSpec spec) {
+    return write(
+        spark,
+        publisher,
+        plan,
+        notes,
+        settings,
+        spec,
+        (guard, kernel) ->
+            BatchWrite.run(
+                spark,
+                publisher.files(),
+                guard,
+                plan,
+                this,
+                output,
+                quarantinePath,
+                notes.all(),
+                kernel));
+  }
+
+  /** How a run's rows are written and published, once the executors' kernel is known. */
+  interface Writer {
+    Summary write(RunGuard guard, String kernel);
+  }
+
+  /**
+   * {@link #write} through {@code writer}: paths ({@link BatchWrite}) or tables ({@link
+   * TableWrite}).
+   */
+  int write(
+      SparkSession spark,
+      OutputPublisher publisher,
+      BatchRun plan,
+      Notes notes,
+      Map<String, String> settings,
+      CommandSpec spec,
+      Writer writer) {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> previous = new LinkedHashMap<>();
     settings.forEach(
@@ -111,17 +167,7 @@ final class CommonOptions {
       if (slow != null) {
         notes.add(slow);
       }
-      Summary summary =
-          BatchWrite.run(
-              spark,
-              publisher.files(),
-              guard,
-              plan,
-              this,
-              output,
-              quarantinePath,
-              notes.all(),
-              kernel);
+      Summary summary = writer.write(guard, kernel);
       spec.commandLine().getOut().println(summary.toLine());
       spec.commandLine().getOut().flush();
       return 0;

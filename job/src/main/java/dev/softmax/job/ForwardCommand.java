@@ -75,9 +75,10 @@ final class ForwardCommand extends DatasetCommand {
     String prefix = logitsCol + ": ";
     // the logits' check is the only rule, so the checked form fails on exactly the rows it marks
     SqlFunction checked = function.checked().orElseThrow();
-    return new BatchRun(
+    BatchRun run =
+        new BatchRun(
             command(),
-            new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
+            new BatchRun.Source(data.name(), data.rows(), keys, data.partitionColumns()),
             new BatchRun.RowRules(
                 concat(lit(prefix), check.on(Columns.named(logitsCol))),
                 check.problems().stream().map(p -> prefix + p.reason()).toList()),
@@ -86,7 +87,7 @@ final class ForwardCommand extends DatasetCommand {
                 function.call(Columns.named(logitsCol), lit(temperature)),
                 consumed,
                 element.simpleString(),
-                checked.call(Columns.named(logitsCol), lit(temperature))))
-        .withPages(new RowFunction(function, temperature, List.of(logitsCol), out), data.path());
+                checked.call(Columns.named(logitsCol), lit(temperature))));
+    return withPages(run, files, new RowFunction(function, temperature, List.of(logitsCol), out));
   }
 }

@@ -27,11 +27,12 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions included)
- * or Arrow IPC (files or streams, through the {@code arrow} data source).
+ * An input dataset and its checks: Parquet (a file or a directory, Hive-style partitions included),
+ * Arrow IPC (files or streams, through the {@code arrow} data source), or an Iceberg table's
+ * snapshot ({@link TableInput}); {@code name} says which in messages and the summary.
  */
 record InputDataset(
-    Path path,
+    String name,
     Dataset<Row> rows,
     List<String> partitionColumns,
     Map<String, String> readSettings,
@@ -69,7 +70,7 @@ record InputDataset(
       try {
         double[] sizes = ArrowTableProvider.sizes(spark, path.toString());
         return new InputDataset(
-            path,
+            path.toString(),
             spark.read().format("arrow").load(path.toString()),
             List.of(),
             Map.of(),
@@ -82,15 +83,7 @@ record InputDataset(
       }
     }
     ParquetFooter footer = ParquetFooter.read(first, conf);
-    if (!footer.float16Columns().isEmpty()) {
-      throw new UsageException(
-          "column "
-              + String.join(", ", footer.float16Columns())
-              + " of "
-              + first
-              + " holds float16 (Parquet FLOAT16), which Spark cannot read; write it as float32 (PyTorch:"
-              + " tensor.float(); pyarrow: table.cast(...) to pa.list_(pa.float32()))");
-    }
+    requireNoFloat16(footer, first);
     Dataset<Row> rows;
     try {
       DataFrameReader reader = spark.read();
@@ -106,6 +99,33 @@ record InputDataset(
           HadoopFiles.staleChecksum(e)
               .orElse("cannot read input " + path + " as Parquet: " + firstLine(e)));
     }
+    return parquet(path.toString(), first, rows, partitionColumns(path, first), footer);
+  }
+
+  /** Fails when the Parquet file {@code first} holds float16 columns, which Spark cannot read. */
+  static void requireNoFloat16(ParquetFooter footer, Path first) {
+    if (!footer.float16Columns().isEmpty()) {
+      throw new UsageException(
+          "column "
+              + String.join(", ", footer.float16Columns())
+              + " of "
+              + first
+              + " holds float16 (Parquet FLOAT16), which Spark cannot read; write it as float32 (PyTorch:"
+              + " tensor.float(); pyarrow: table.cast(...) to pa.list_(pa.float32()))");
+    }
+  }
+
+  /**
+   * Parquet {@code rows} named {@code name}, sized by the footer of {@code first}, one of their
+   * files (a directory's first, a table's largest); BYTE_STREAM_SPLIT columns there make them be
+   * read with the row-based reader.
+   */
+  static InputDataset parquet(
+      String name,
+      Path first,
+      Dataset<Row> rows,
+      List<String> partitionColumns,
+      ParquetFooter footer) {
     Map<String, Double> columnBytes = new LinkedHashMap<>();
     for (StructField f : rows.schema().fields()) {
       if (f.dataType() instanceof ArrayType a) {
@@ -117,22 +137,22 @@ record InputDataset(
     double rowBytes = columnBytes.values().stream().mapToDouble(Double::doubleValue).sum();
     return footer.byteStreamSplit()
         ? new InputDataset(
-            path,
+            name,
             rows,
-            partitionColumns(path, first),
+            partitionColumns,
             ROW_BASED_PARQUET,
             List.of(
                 first
                     + " uses BYTE_STREAM_SPLIT, which Spark's vectorized Parquet reader refuses: "
-                    + path
+                    + name
                     + " is read with the row-based reader"),
             columnBytes,
             rowBytes,
             footer.largestRowGroupBytes())
         : new InputDataset(
-            path,
+            name,
             rows,
-            partitionColumns(path, first),
+            partitionColumns,
             Map.of(),
             List.of(),
             columnBytes,
@@ -236,7 +256,7 @@ record InputDataset(
             + " "
             + column
             + " in "
-            + path
+            + name
             + " is "
             + type.catalogString()
             + "; it must be array<float> or array<double>");
@@ -261,7 +281,7 @@ record InputDataset(
             + " "
             + column
             + " in "
-            + path
+            + name
             + " is "
             + type.catalogString()
             + "; it must be array<float> or array<double>, or per token array<array<float>> or"
@@ -279,7 +299,7 @@ record InputDataset(
             + " "
             + column
             + " is not a column of "
-            + path
+            + name
             + "; its columns are "
             + String.join(", ", rows.columns())
             + structFieldHint(column));

@@ -285,7 +285,7 @@ final class LossCommand extends DatasetCommand {
         perToken ? aggregate(loss, lit(0.0), (total, l) -> total.plus(l)) : loss.cast("double");
     return new BatchRun(
         command(),
-        new BatchRun.Source(data.path().toString(), data.rows(), keys, data.partitionColumns()),
+        new BatchRun.Source(data.name(), data.rows(), keys, data.partitionColumns()),
         new BatchRun.RowRules(coalesce(problems.toArray(Column[]::new)), reasons),
         BatchRun.Output.withAlongside(
             outputCol,
@@ -338,7 +338,7 @@ final class LossCommand extends DatasetCommand {
           "--label-col "
               + labelCol
               + " in "
-              + data.path()
+              + data.name()
               + " is "
               + type.catalogString()
               + (perToken

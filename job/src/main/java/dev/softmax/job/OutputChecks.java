@@ -30,9 +30,15 @@ final class OutputChecks {
   /**
    * Fails when {@code out} is a file system's root, equals, lies inside or contains one of {@code
    * others} (named by what they are, e.g. "input"), or (with {@code mode error}) already exists
-   * once what dead runs left has been {@linkplain OutputPublisher#recover recovered}.
+   * once what dead runs left has been {@linkplain OutputPublisher#recover recovered}; {@code mode
+   * append} is for tables alone.
    */
   void requireWritable(String what, Path out, Map<Path, String> others, WriteMode mode) {
+    if (mode == WriteMode.append) {
+      throw new UsageException(
+          "--mode append adds a snapshot to a table: it needs --output-table (a path output is"
+              + " written whole, with --mode error or overwrite)");
+    }
     if (out.getParent() == null) {
       throw new UsageException(
           what

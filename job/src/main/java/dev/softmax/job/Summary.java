@@ -1,5 +1,6 @@
 package dev.softmax.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +14,8 @@ import java.util.stream.Collectors;
 /**
  * What a run did: written as {@code _summary.json} in the output and as one console line. {@code
  * loss} (the loss command's alone, null for the others) is written as {@code loss_mean}, {@code
- * loss_sum} and {@code loss_count}.
+ * loss_sum} and {@code loss_count}. {@code snapshot} and {@code quarantineSnapshot}: the ids of the
+ * snapshots a run committed to its output and quarantine tables (null, and left out, for paths).
  */
 record Summary(
     String command,
@@ -33,7 +35,77 @@ record Summary(
     String sparkVersion,
     String master,
     String kernel,
-    List<String> notes) {
+    List<String> notes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Long snapshot,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Long quarantineSnapshot) {
+
+  /** The summary of a run that wrote paths. */
+  Summary(
+      String command,
+      String input,
+      String output,
+      String quarantine,
+      long rowsIn,
+      long rowsWritten,
+      long rowsSkipped,
+      long rowsQuarantined,
+      Map<String, Long> badRowsByReason,
+      LossTotals loss,
+      List<String> columns,
+      String elementType,
+      double elapsedSeconds,
+      double rowsPerSecond,
+      String sparkVersion,
+      String master,
+      String kernel,
+      List<String> notes) {
+    this(
+        command,
+        input,
+        output,
+        quarantine,
+        rowsIn,
+        rowsWritten,
+        rowsSkipped,
+        rowsQuarantined,
+        badRowsByReason,
+        loss,
+        columns,
+        elementType,
+        elapsedSeconds,
+        rowsPerSecond,
+        sparkVersion,
+        master,
+        kernel,
+        notes,
+        null,
+        null);
+  }
+
+  /** This summary with the snapshots a run committed to its tables. */
+  Summary withSnapshots(long snapshot, Long quarantineSnapshot) {
+    return new Summary(
+        command,
+        input,
+        output,
+        quarantine,
+        rowsIn,
+        rowsWritten,
+        rowsSkipped,
+        rowsQuarantined,
+        badRowsByReason,
+        loss,
+        columns,
+        elementType,
+        elapsedSeconds,
+        rowsPerSecond,
+        sparkVersion,
+        master,
+        kernel,
+        notes,
+        snapshot,
+        quarantineSnapshot);
+  }
 
   /**
    * The batch's mean loss, as PyTorch's {@code reduction='mean'}: {@code sum} over the {@code
@@ -68,19 +140,23 @@ record Summary(
                 .map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(", ", " [", "]"));
     return String.format(
-        Locale.ROOT,
-        "%s: %d rows in, %d written, %d skipped, %d quarantined%s%s; %s %s in %.1f s (%.0f rows/s) -> %s",
-        command,
-        rowsIn,
-        rowsWritten,
-        rowsSkipped,
-        rowsQuarantined,
-        reasons,
-        loss == null ? "" : loss.toLine(),
-        elementType,
-        String.join(",", columns),
-        elapsedSeconds,
-        rowsPerSecond,
-        output);
+            Locale.ROOT,
+            "%s: %d rows in, %d written, %d skipped, %d quarantined%s%s; %s %s in %.1f s (%.0f rows/s) -> %s",
+            command,
+            rowsIn,
+            rowsWritten,
+            rowsSkipped,
+            rowsQuarantined,
+            reasons,
+            loss == null ? "" : loss.toLine(),
+            elementType,
+            String.join(",", columns),
+            elapsedSeconds,
+            rowsPerSecond,
+            output)
+        + (snapshot == null ? "" : " snapshot " + snapshot)
+        + (quarantineSnapshot == null
+            ? ""
+            : "; quarantine " + quarantine + " snapshot " + quarantineSnapshot);
   }
 }
