@@ -176,7 +176,9 @@ final class BackwardCommand extends DatasetCommand {
                 + data.name()
                 + " and "
                 + gradSource
-                + "; the gradients are taken from there and the input's "
+                + "; the gradients are taken from "
+                + (gradInputTable != null ? "--grad-input-table" : "--grad-input")
+                + " and the input's "
                 + gradCol
                 + " is dropped");
       }

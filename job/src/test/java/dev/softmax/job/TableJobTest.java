@@ -178,7 +178,7 @@ class TableJobTest {
     table.addAll(
         List.of("--grad-input-table", LOGITS, "--key", "id", "--output", fromTable.toString()));
     JobTestKit.Result r = runOk(table.toArray(String[]::new));
-    assertThat(r.err()).contains("the gradients are taken from there");
+    assertThat(r.err()).contains("the gradients are taken from --grad-input-table");
     assertThat(bits(path(fromTable))).isEqualTo(bits(path(fromPath)));
   }
 
