@@ -78,6 +78,8 @@ public final class S3Server implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
+    // a test JVM that is stopped before close() takes its server with it
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try (Socket probe = new Socket()) {
