@@ -102,25 +102,17 @@ final class BatchWrite {
       }
       long skipped =
           requireAddsUp(tally, options.onBadRow, stagedQuarantine == null ? null : quarantined);
-      double seconds = (System.nanoTime() - start) / 1e9;
       Summary summary =
-          new Summary(
-              run.command(),
-              run.source().description(),
+          Summary.of(
+              run,
+              spark,
               output.toString(),
               quarantine == null ? null : quarantine.toString(),
-              tally.rowsIn(),
-              tally.good(),
+              tally,
               skipped,
               quarantined,
-              tally.byReason(),
-              tally.loss(),
               List.of(good.columns()),
-              run.output().elementType(),
-              seconds,
-              tally.rowsIn() / seconds,
-              spark.version(),
-              spark.sparkContext().master(),
+              start,
               kernel,
               notes);
       files.writeText(new Path(staged, "_summary.json"), summary.toJson());

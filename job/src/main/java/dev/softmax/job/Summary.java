@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * What a run did: written as {@code _summary.json} in the output and as one console line. {@code
@@ -80,6 +81,44 @@ record Summary(
         notes,
         null,
         null);
+  }
+
+  /**
+   * The summary of {@code run}, written to {@code output} (a path or a table) with the counts of
+   * {@code tally}; {@code startNanos}: when the run began ({@link System#nanoTime}).
+   */
+  static Summary of(
+      BatchRun run,
+      SparkSession spark,
+      String output,
+      String quarantine,
+      RowCounts.Tally tally,
+      long skipped,
+      long quarantined,
+      List<String> columns,
+      long startNanos,
+      String kernel,
+      List<String> notes) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    return new Summary(
+        run.command(),
+        run.source().description(),
+        output,
+        quarantine,
+        tally.rowsIn(),
+        tally.good(),
+        skipped,
+        quarantined,
+        tally.byReason(),
+        tally.loss(),
+        columns,
+        run.output().elementType(),
+        seconds,
+        tally.rowsIn() / seconds,
+        spark.version(),
+        spark.sparkContext().master(),
+        kernel,
+        notes);
   }
 
   /** This summary with the snapshots a run committed to its tables. */

@@ -74,24 +74,16 @@ final class TableWrite {
 
       RowCounts.Tally tally = counts.tally(-1);
       long skipped = BatchWrite.requireAddsUp(tally, options.onBadRow, quarantined);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return new Summary(
-              run.command(),
-              run.source().description(),
+      return Summary.of(
+              run,
+              spark,
               output.toString(),
               quarantine == null ? null : quarantine.toString(),
-              tally.rowsIn(),
-              tally.good(),
+              tally,
               skipped,
               quarantined == null ? 0 : quarantined,
-              tally.byReason(),
-              tally.loss(),
               List.of(good.columns()),
-              run.output().elementType(),
-              seconds,
-              tally.rowsIn() / seconds,
-              spark.version(),
-              spark.sparkContext().master(),
+              start,
               kernel,
               notes)
           .withSnapshots(snapshot, quarantineSnapshot);
