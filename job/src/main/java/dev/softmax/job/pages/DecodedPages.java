@@ -39,8 +39,9 @@ final class DecodedPages implements ListSource {
   private int[] repetition = new int[0];
   private int[] definition = new int[0];
   private int[] indices = new int[0];
-  private ByteBuffer values;
-  private boolean dictionaryPage;
+  private float[] pageFloats = new float[0];
+  private double[] pageDoubles = new double[0];
+  private boolean allPresent;
   private int count;
   private int position;
   private int valuePosition;
@@ -109,23 +110,46 @@ final class DecodedPages implements ListSource {
         data = v2.getData().toByteArray();
         encoding = v2.getDataEncoding();
       }
-      dictionaryPage = encoding == Encoding.PLAIN_DICTIONARY || encoding == Encoding.RLE_DICTIONARY;
-      if (dictionaryPage) {
+      int presentValues = 0;
+      for (int i = 0; i < count; i++) {
+        if (definition[i] == this.present) {
+          presentValues++;
+        }
+      }
+      allPresent = presentValues == count;
+      if (floats && pageFloats.length < presentValues) {
+        pageFloats = new float[presentValues];
+      } else if (!floats && pageDoubles.length < presentValues) {
+        pageDoubles = new double[presentValues];
+      }
+      if (encoding == Encoding.PLAIN_DICTIONARY || encoding == Encoding.RLE_DICTIONARY) {
         if (floatDictionary == null && doubleDictionary == null) {
           throw new IllegalStateException("a dictionary-encoded page without a dictionary");
         }
-        int n = 0;
-        for (int i = 0; i < count; i++) {
-          if (definition[i] == present) {
-            n++;
+        LevelDecoder.decode(data, offset + 1, data.length, data[offset], indices, presentValues);
+        if (floats) {
+          for (int i = 0; i < presentValues; i++) {
+            pageFloats[i] = floatDictionary[indices[i]];
+          }
+        } else {
+          for (int i = 0; i < presentValues; i++) {
+            pageDoubles[i] = doubleDictionary[indices[i]];
           }
         }
-        LevelDecoder.decode(data, offset + 1, data.length, data[offset], indices, n);
-      } else if (encoding != Encoding.PLAIN) {
+      } else if (encoding == Encoding.PLAIN) {
+        int width = floats ? Float.BYTES : Double.BYTES;
+        if ((long) presentValues * width > data.length - offset) {
+          throw new IllegalStateException("a Parquet page's values end early");
+        }
+        ByteBuffer values = bytes(data).position(offset).slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (floats) {
+          values.asFloatBuffer().get(pageFloats, 0, presentValues);
+        } else {
+          values.asDoubleBuffer().get(pageDoubles, 0, presentValues);
+        }
+      } else {
         throw new IllegalStateException("a page in encoding " + encoding);
       }
-      values = bytes(data);
-      values.position(offset);
       position = 0;
       valuePosition = 0;
       return true;
@@ -158,6 +182,24 @@ final class DecodedPages implements ListSource {
     throw function.refuse(level == emptyList ? RowProblem.EMPTY_ARRAY : RowProblem.NULL_ARRAY);
   }
 
+  /**
+   * The end (exclusive) of the run of the row's values in this page that starts at {@link
+   * #position}: the next value that starts a row, or the page's end. Refuses the row if one of them
+   * is absent; {@code index} is the first one's index in the row.
+   */
+  private int runEnd(int index) {
+    int end = position + 1;
+    while (end < count && repetition[end] != 0) {
+      end++;
+    }
+    if (!allPresent) {
+      for (int i = position; i < end; i++) {
+        requirePresent(definition[i], index + i - position);
+      }
+    }
+    return end;
+  }
+
   @Override
   public float[] nextFloats() {
     int n = 0;
@@ -168,13 +210,25 @@ final class DecodedPages implements ListSource {
       if (n > 0 && repetition[position] == 0) {
         break;
       }
-      requirePresent(definition[position], n);
-      if (n == floatBuffer.length) {
-        floatBuffer = Arrays.copyOf(floatBuffer, n * 2);
+      int end = runEnd(n);
+      int k = end - position;
+      if (n == 0 && end < count) {
+        // the whole row lies in this page
+        if (floatRow.length != k) {
+          floatRow = new float[k];
+        }
+        System.arraycopy(pageFloats, valuePosition, floatRow, 0, k);
+        valuePosition += k;
+        position = end;
+        return floatRow;
       }
-      floatBuffer[n++] =
-          dictionaryPage ? floatDictionary[indices[valuePosition++]] : values.getFloat();
-      position++;
+      if (n + k > floatBuffer.length) {
+        floatBuffer = Arrays.copyOf(floatBuffer, Math.max(n + k, floatBuffer.length * 2));
+      }
+      System.arraycopy(pageFloats, valuePosition, floatBuffer, n, k);
+      n += k;
+      valuePosition += k;
+      position = end;
     }
     if (floatRow.length != n) {
       floatRow = new float[n];
@@ -193,13 +247,25 @@ final class DecodedPages implements ListSource {
       if (n > 0 && repetition[position] == 0) {
         break;
       }
-      requirePresent(definition[position], n);
-      if (n == doubleBuffer.length) {
-        doubleBuffer = Arrays.copyOf(doubleBuffer, n * 2);
+      int end = runEnd(n);
+      int k = end - position;
+      if (n == 0 && end < count) {
+        // the whole row lies in this page
+        if (doubleRow.length != k) {
+          doubleRow = new double[k];
+        }
+        System.arraycopy(pageDoubles, valuePosition, doubleRow, 0, k);
+        valuePosition += k;
+        position = end;
+        return doubleRow;
       }
-      doubleBuffer[n++] =
-          dictionaryPage ? doubleDictionary[indices[valuePosition++]] : values.getDouble();
-      position++;
+      if (n + k > doubleBuffer.length) {
+        doubleBuffer = Arrays.copyOf(doubleBuffer, Math.max(n + k, doubleBuffer.length * 2));
+      }
+      System.arraycopy(pageDoubles, valuePosition, doubleBuffer, n, k);
+      n += k;
+      valuePosition += k;
+      position = end;
     }
     if (doubleRow.length != n) {
       doubleRow = new double[n];

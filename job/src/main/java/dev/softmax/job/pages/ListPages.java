@@ -63,15 +63,27 @@ final class ListPages {
     valueBuffer.position(valueBytes);
     valueBuffer.asFloatBuffer().put(row);
     valueBytes += row.length * 4;
-    float min = floatMin;
-    float max = floatMax;
+    float min = row[0];
+    float max = row[0];
     for (float v : row) {
-      if (Float.compare(v, min) < 0) {
-        min = v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    if (Float.isNaN(min)) {
+      // Math.min and max give NaN for any NaN; the page's statistics order NaN above all
+      min = floatMin;
+      max = floatMax;
+      for (float v : row) {
+        if (Float.compare(v, min) < 0) {
+          min = v;
+        }
+        if (Float.compare(v, max) > 0) {
+          max = v;
+        }
       }
-      if (Float.compare(v, max) > 0) {
-        max = v;
-      }
+    } else {
+      min = Float.isNaN(floatMin) || Float.compare(min, floatMin) < 0 ? min : floatMin;
+      max = Float.compare(max, floatMax) > 0 ? max : floatMax;
     }
     floatMin = min;
     floatMax = max;
@@ -84,15 +96,27 @@ final class ListPages {
     valueBuffer.position(valueBytes);
     valueBuffer.asDoubleBuffer().put(row);
     valueBytes += row.length * 8;
-    double min = doubleMin;
-    double max = doubleMax;
+    double min = row[0];
+    double max = row[0];
     for (double v : row) {
-      if (Double.compare(v, min) < 0) {
-        min = v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    if (Double.isNaN(min)) {
+      // Math.min and max give NaN for any NaN; the page's statistics order NaN above all
+      min = doubleMin;
+      max = doubleMax;
+      for (double v : row) {
+        if (Double.compare(v, min) < 0) {
+          min = v;
+        }
+        if (Double.compare(v, max) > 0) {
+          max = v;
+        }
       }
-      if (Double.compare(v, max) > 0) {
-        max = v;
-      }
+    } else {
+      min = Double.isNaN(doubleMin) || Double.compare(min, doubleMin) < 0 ? min : doubleMin;
+      max = Double.compare(max, doubleMax) > 0 ? max : doubleMax;
     }
     doubleMin = min;
     doubleMax = max;

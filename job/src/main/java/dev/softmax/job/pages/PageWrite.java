@@ -11,9 +11,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.io.NullWritable;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
@@ -246,16 +244,14 @@ public final class PageWrite {
 
   /** The rows of the committed files under {@code staged}: one file per task, or a failure. */
   private long writtenRows(Path staged, Configuration conf) throws IOException {
-    FileSystem fs = staged.getFileSystem(conf);
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(staged, true);
+    List<FileStatus> written = new ArrayList<>();
+    parquetFiles(staged.getFileSystem(conf), staged, written);
+    if (written.size() != tasks.size()) {
+      throw new IllegalStateException(
+          "the page path committed " + written.size() + " files for " + tasks.size() + " tasks");
+    }
     long rows = 0;
-    int files = 0;
-    while (it.hasNext()) {
-      LocatedFileStatus f = it.next();
-      if (!f.getPath().getName().endsWith(".parquet")) {
-        continue;
-      }
-      files++;
+    for (FileStatus f : written) {
       try (ParquetFileReader reader =
           new ParquetFileReader(
               HadoopInputFile.fromStatus(f, conf), HadoopReadOptions.builder(conf).build())) {
@@ -264,11 +260,23 @@ public final class PageWrite {
         }
       }
     }
-    if (files != tasks.size()) {
-      throw new IllegalStateException(
-          "the page path committed " + files + " files for " + tasks.size() + " tasks");
-    }
     return rows;
+  }
+
+  /**
+   * The Parquet files under {@code dir}, by {@code listStatus}: {@code listFiles} asks the local
+   * file system for each file's permissions, which without Hadoop's native library starts an {@code
+   * ls} process per file.
+   */
+  private static void parquetFiles(FileSystem fs, Path dir, List<FileStatus> into)
+      throws IOException {
+    for (FileStatus f : fs.listStatus(dir)) {
+      if (f.isDirectory()) {
+        parquetFiles(fs, f.getPath(), into);
+      } else if (f.getPath().getName().endsWith(".parquet")) {
+        into.add(f);
+      }
+    }
   }
 
   /** The element of a three-level list of float or double, or null. */
