@@ -81,8 +81,11 @@ archived_java() {
   fi
   local dir="${SOFTMAX_CLASS_ARCHIVE_DIR:-$JOB_BUILD/class-archives}" key archive status=0 f
   mkdir -p "$dir"
-  # a rebuilt jar, another JDK or another version of this script makes another key
+  # a rebuilt jar, another JDK or another version of this script makes another key; ls shows times
+  # to the minute, so the jars outside the local Maven repository (the project's own, rebuilt at the
+  # same size within a minute) count by their contents too
   key=$( { readlink -f "$(command -v java)"; IFS=: read -ra entries <<< "$cp"; ls -lL "${entries[@]}";
+    for f in "${entries[@]}"; do [[ -f $f && $f != "$HOME/.m2/repository/"* ]] && cksum < "$f"; done;
     cat "${BASH_SOURCE[0]}"; } 2>&1 | cksum | cut -d' ' -f1)
   archive="$dir/$name-$key.jsa"
   if [[ -f $archive ]]; then

@@ -240,17 +240,12 @@ final class BackwardCommand extends DatasetCommand {
                 consumed,
                 element.simpleString()));
     // the page path reads the gradients beside the logits, from the same file
-    RowFunction paged = pageFunction();
-    return paged == null ? run : withPages(run, files, paged);
-  }
-
-  @Override
-  RowFunction pageFunction() {
-    return function() == SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
+    return function == SqlFunction.SOFTMAX_BACKWARD_FROM_LOGITS
             && gradInput == null
             && gradInputTable == null
-        ? new RowFunction(function(), temperature, List.of(firstColumn(), gradCol), outputCol)
-        : null;
+        ? withPages(
+            run, files, new RowFunction(function, temperature, List.of(first, gradCol), outputCol))
+        : run;
   }
 
   private void requireSameElement(DataType grad, DataType element, String first) {

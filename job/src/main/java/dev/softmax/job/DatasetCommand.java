@@ -138,14 +138,6 @@ abstract class DatasetCommand implements Callable<Integer> {
       Map<String, String> settings);
 
   /**
-   * What the page path computes for this run, from the options alone, or null when the command does
-   * not offer it.
-   */
-  RowFunction pageFunction() {
-    return null;
-  }
-
-  /**
    * {@code run} with the page path offered ({@link BatchRun#withPages}) where the run reads a path;
    * an input table takes the row path.
    */
@@ -161,18 +153,7 @@ abstract class DatasetCommand implements Callable<Integer> {
     common.checkOutput();
     checkOptions();
     checkTables();
-    RowFunction paged = pageFunction();
-    if (paged != null
-        && source.path != null
-        && common.onBadRow == BadRowPolicy.fail
-        && common.outputFormat == Formats.Output.parquet
-        && target.path != null
-        && !ObjectStoreOutput.appliesTo(new Path(target.path))) {
-      // the page path is offered: it calls the kernels itself, without Spark's arrays
-      SparkSessions.warmUpPages(paged);
-    } else {
-      SparkSessions.warmUp(warmedUp());
-    }
+    SparkSessions.warmUp(warmedUp());
     SparkSession spark = SparkSessions.start(command());
     Notes notes = new Notes(command(), spec.commandLine().getErr());
     HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());

@@ -67,7 +67,7 @@ final class ForwardCommand extends DatasetCommand {
       Notes notes,
       Map<String, String> settings) {
     DataType element = data.floatingArrayColumn("--logits-col", logitsCol);
-    String out = outputName();
+    String out = outputCol != null ? outputCol : log ? "log_probs" : "probs";
     List<String> consumed = List.of(logitsCol);
     requireNewColumn(data, out, consumed);
     SqlFunction function = function();
@@ -88,15 +88,6 @@ final class ForwardCommand extends DatasetCommand {
                 consumed,
                 element.simpleString(),
                 checked.call(Columns.named(logitsCol), lit(temperature))));
-    return withPages(run, files, pageFunction());
-  }
-
-  private String outputName() {
-    return outputCol != null ? outputCol : log ? "log_probs" : "probs";
-  }
-
-  @Override
-  RowFunction pageFunction() {
-    return new RowFunction(function(), temperature, List.of(logitsCol), outputName());
+    return withPages(run, files, new RowFunction(function, temperature, List.of(logitsCol), out));
   }
 }

@@ -1,8 +1,5 @@
 package dev.softmax.job;
 
-import dev.softmax.job.pages.PageWarmup;
-import dev.softmax.job.pages.PageWrite;
-import dev.softmax.job.pages.RowFunction;
 import dev.softmax.udf.RowCheck;
 import dev.softmax.udf.SoftmaxCatalog;
 import dev.softmax.udf.SqlFunction;
@@ -53,20 +50,6 @@ final class SparkSessions {
         && SparkSession.getActiveSession().isEmpty()
         && SparkSession.getDefaultSession().isEmpty()) {
       Warmup.inBackground(functions);
-    }
-  }
-
-  /**
-   * As {@link #warmUp(List)}, for a run that offers the page path: {@link PageWarmup} of {@code
-   * function}, unless the page path is turned off.
-   */
-  static void warmUpPages(RowFunction function) {
-    SparkConf conf = new SparkConf();
-    if (inProcessExecutors(conf.get(MASTER, DEFAULT_MASTER))
-        && SparkSession.getActiveSession().isEmpty()
-        && SparkSession.getDefaultSession().isEmpty()
-        && conf.getBoolean(PageWrite.ENABLED, true)) {
-      PageWarmup.inBackground(function, conf.get(CODEC, DEFAULT_CODEC));
     }
   }
 

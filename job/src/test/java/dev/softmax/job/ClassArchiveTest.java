@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
@@ -89,6 +92,28 @@ class ClassArchiveTest {
     assertThat(rebuilt.status()).as(rebuilt.output()).isZero();
     assertThat(rebuilt.output()).contains("saving the classes");
     assertThat(files()).singleElement().isNotIn(before);
+  }
+
+  @Test
+  void aJarRebuiltAtTheSameSizeWithinTheSameMinuteGetsANewArchive() throws Exception {
+    // the time ls shows (to the minute) and the size stay; the JDK sees the jar's exact time change
+    FileTime minute = FileTime.from(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+    writeProbeJar("first");
+    Files.setLastModifiedTime(jar, minute);
+    assertThat(run().status()).isZero();
+    List<String> before = files();
+    long size = Files.size(jar);
+    writeProbeJar("other");
+    Files.setLastModifiedTime(jar, FileTime.from(minute.toInstant().plusSeconds(30)));
+    assertThat(Files.size(jar)).as("the same size").isEqualTo(size);
+    Run rebuilt = run("-Xlog:class+load=info");
+    assertThat(rebuilt.status()).as(rebuilt.output()).isZero();
+    assertThat(rebuilt.output()).contains("saving the classes");
+    assertThat(files()).singleElement().isNotIn(before);
+    Run mapped = run("-Xlog:class+load=info");
+    assertThat(mapped.output())
+        .contains("dev.softmax.job.ArchiveProbe source: shared objects file")
+        .doesNotContain("saving the classes");
   }
 
   @Test

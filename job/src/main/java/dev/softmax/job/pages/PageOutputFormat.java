@@ -19,6 +19,13 @@ public final class PageOutputFormat extends FileOutputFormat<NullWritable, FileT
   /** The Hadoop setting that carries the output codec's name (parquet-java's names). */
   static final String CODEC = "softmax.pages.codec";
 
+  /**
+   * Test-only: when this system property is true, the first attempt of every task fails after
+   * writing its file, so that the retry's file is the one committed ({@code PageRetryJobTest} sets
+   * it in a driver of its own). Unset in every real run.
+   */
+  public static final String FAIL_FIRST_ATTEMPTS = "softmax.test.fail-first-attempts";
+
   @Override
   public RecordWriter<NullWritable, FileTask> getRecordWriter(TaskAttemptContext context)
       throws IOException {
@@ -35,6 +42,9 @@ public final class PageOutputFormat extends FileOutputFormat<NullWritable, FileT
             String.format("part-%05d-%03d%s.parquet", partition, files++, codec.getExtension());
         Path dir = task.partitionDir().isEmpty() ? work : new Path(work, task.partitionDir());
         FileRewrite.rewrite(task, context.getConfiguration(), codec, new Path(dir, name));
+        if (context.getTaskAttemptID().getId() == 0 && Boolean.getBoolean(FAIL_FIRST_ATTEMPTS)) {
+          throw new IOException("test: the first attempt of each task fails after its file");
+        }
       }
 
       @Override
