@@ -20,7 +20,6 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -82,7 +81,7 @@ final class FileRewrite {
         CodecFactory.BytesCompressor compressor = codecs.getCompressor(codec);
         ParquetFileWriter out =
             new ParquetFileWriter(
-                HadoopOutputFile.fromPath(to, conf),
+                LocalFile.of(to, conf),
                 outSchema,
                 ParquetFileWriter.Mode.CREATE,
                 ParquetOutputFormat.getLongBlockSize(conf),
