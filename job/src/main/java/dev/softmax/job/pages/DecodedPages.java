@@ -39,12 +39,18 @@ final class DecodedPages implements ListSource {
   private int[] repetition = new int[0];
   private int[] definition = new int[0];
   private int[] indices = new int[0];
+
+  /**
+   * The page's present values in order. A row is copied out only when all its values are present
+   * and an absent one fails the run, so the values before {@link #position} are all present and a
+   * value's index here is its position among the levels.
+   */
   private float[] pageFloats = new float[0];
+
   private double[] pageDoubles = new double[0];
   private boolean allPresent;
   private int count;
   private int position;
-  private int valuePosition;
   private float[] floatBuffer = new float[256];
   private double[] doubleBuffer = new double[256];
   private float[] floatRow = new float[0];
@@ -151,7 +157,6 @@ final class DecodedPages implements ListSource {
         throw new IllegalStateException("a page in encoding " + encoding);
       }
       position = 0;
-      valuePosition = 0;
       return true;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -217,17 +222,15 @@ final class DecodedPages implements ListSource {
         if (floatRow.length != k) {
           floatRow = new float[k];
         }
-        System.arraycopy(pageFloats, valuePosition, floatRow, 0, k);
-        valuePosition += k;
+        System.arraycopy(pageFloats, position, floatRow, 0, k);
         position = end;
         return floatRow;
       }
       if (n + k > floatBuffer.length) {
         floatBuffer = Arrays.copyOf(floatBuffer, Math.max(n + k, floatBuffer.length * 2));
       }
-      System.arraycopy(pageFloats, valuePosition, floatBuffer, n, k);
+      System.arraycopy(pageFloats, position, floatBuffer, n, k);
       n += k;
-      valuePosition += k;
       position = end;
     }
     if (floatRow.length != n) {
@@ -254,17 +257,15 @@ final class DecodedPages implements ListSource {
         if (doubleRow.length != k) {
           doubleRow = new double[k];
         }
-        System.arraycopy(pageDoubles, valuePosition, doubleRow, 0, k);
-        valuePosition += k;
+        System.arraycopy(pageDoubles, position, doubleRow, 0, k);
         position = end;
         return doubleRow;
       }
       if (n + k > doubleBuffer.length) {
         doubleBuffer = Arrays.copyOf(doubleBuffer, Math.max(n + k, doubleBuffer.length * 2));
       }
-      System.arraycopy(pageDoubles, valuePosition, doubleBuffer, n, k);
+      System.arraycopy(pageDoubles, position, doubleBuffer, n, k);
       n += k;
-      valuePosition += k;
       position = end;
     }
     if (doubleRow.length != n) {

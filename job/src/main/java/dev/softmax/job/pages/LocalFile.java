@@ -66,9 +66,7 @@ final class LocalFile implements OutputFile {
 
   private PositionOutputStream open(OpenOption... options) throws IOException {
     Files.createDirectories(path.getParent());
-    OutputStream out =
-        new BufferedOutputStream(
-            Files.newOutputStream(path, append(options, StandardOpenOption.WRITE)), BUFFER);
+    OutputStream out = new BufferedOutputStream(Files.newOutputStream(path, options), BUFFER);
     return new PositionOutputStream() {
       private long position;
 
@@ -99,11 +97,5 @@ final class LocalFile implements OutputFile {
         out.close();
       }
     };
-  }
-
-  private static OpenOption[] append(OpenOption[] options, OpenOption option) {
-    OpenOption[] all = java.util.Arrays.copyOf(options, options.length + 1);
-    all[options.length] = option;
-    return all;
   }
 }
