@@ -181,7 +181,7 @@ final class VectorBackward {
     for (i = 0; i < bound; i += LANES.length()) {
       DoubleVector v =
           DoubleVector.fromArray(LANES, g, i)
-              .sub(DoubleVector.fromArray(LANES, y, i).lanewise(VectorOperators.EXP).mul(total));
+              .sub(VectorExp.of(DoubleVector.fromArray(LANES, y, i)).mul(total));
       (t == Temperature.NONE ? v : v.div(t)).intoArray(out, i);
     }
     for (; i < n; i++) {

@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Softmax and log-softmax with the JDK Vector API in double lanes. Double rows: the same arithmetic
  * as the scalar kernels of {@link Softmax} (z - max carried as a double-double, exp corrected by
- * its low part, a compensated sum), lane by lane; its exp (SVML on x86) is within about 0.7 ulp, so
- * results meet the same accuracy contract. Float rows: plain double arithmetic, as {@link
- * FloatKernels} derives. Running sums are arguments, never receivers ({@link KnownClass} says why).
- * Only loaded when {@link Kernels#VECTOR} is true.
+ * its low part, a compensated sum), lane by lane, with an exp of its own ({@link VectorExp}, within
+ * 2u): so results meet the same accuracy contract, with the same bits whichever compiler runs them.
+ * Float rows: plain double arithmetic, as {@link FloatKernels} derives. Running sums are arguments,
+ * never receivers ({@link KnownClass} says why). Only loaded when {@link Kernels#VECTOR} is true.
  */
 final class VectorSoftmax {
   private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
@@ -149,16 +149,20 @@ final class VectorSoftmax {
     DoubleVector sum = DoubleVector.zero(LANES);
     DoubleVector carry = sum;
     int bound = LANES.loopBound(z.length);
-    int j = 0;
-    for (; j < bound; j += LANES.length()) {
-      DoubleVector y =
-          withoutLane(term(DoubleVector.fromArray(LANES, z, j), m, t), arg - j).sub(carry);
+    // the vector that holds the maximum goes first, so that its own term, exactly 1, is its lane's
+    // first and exact, with a carry of 0; taken out of that lane's sum at the end (exactly), it
+    // leaves the others' sum with their low bits in the carry (and no blend per element)
+    int first = arg < bound ? arg - arg % LANES.length() : 0;
+    for (int i = 0; i < bound; i += LANES.length()) {
+      int j = first + i < bound ? first + i : first + i - bound;
+      DoubleVector y = term(DoubleVector.fromArray(LANES, z, j), m, t).sub(carry);
       DoubleVector s = y.add(sum);
       carry = s.sub(sum).sub(y);
       sum = s;
     }
-    double[] acc = lanes(KnownClass.of(sum), KnownClass.of(carry));
-    for (; j < z.length; j++) {
+    double[] acc =
+        lanes(KnownClass.of(sum), KnownClass.of(carry), arg < bound ? arg % LANES.length() : -1);
+    for (int j = bound; j < z.length; j++) {
       if (j != arg) {
         kahan(acc, term(z[j], m, t));
       }
@@ -243,11 +247,16 @@ final class VectorSoftmax {
         FloatVector.fromArray(HALF, z, j).convertShape(VectorOperators.F2D, LANES, 0);
   }
 
-  /** The lanes' compensated sums, added into one compensated sum {sum, carry}. */
-  private static double[] lanes(DoubleVector sum, DoubleVector carry) {
+  /**
+   * The lanes' compensated sums, added into one compensated sum {sum, carry}, less 1 in lane {@code
+   * one} (none when it is -1): the maximum's own term, taken out of the lane's sum that holds it
+   * (which is then at least 1, so the subtraction is exact), while that lane's carry keeps the low
+   * bits of its other terms.
+   */
+  private static double[] lanes(DoubleVector sum, DoubleVector carry, int one) {
     double[] acc = new double[2];
     for (int k = 0; k < LANES.length(); k++) {
-      kahan(acc, sum.lane(k));
+      kahan(acc, k == one ? sum.lane(k) - 1 : sum.lane(k));
       kahan(acc, -carry.lane(k));
     }
     return acc;
@@ -325,7 +334,7 @@ final class VectorSoftmax {
       lo = remainder.add(lo).div(t);
     }
     VectorMask<Double> masked = x.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY);
-    DoubleVector hi = x.lanewise(VectorOperators.EXP);
+    DoubleVector hi = VectorExp.of(x);
     return hi.fma(lo.blend(0.0, masked), hi);
   }
 
@@ -342,7 +351,7 @@ final class VectorSoftmax {
 
   /** The lanes' compensated sums and the tail {@code e[from..to)}, summed with compensation. */
   private static double total(DoubleVector sum, DoubleVector carry, double[] e, int from, int to) {
-    double[] acc = lanes(sum, carry);
+    double[] acc = lanes(sum, carry, -1);
     for (int j = from; j < to; j++) {
       kahan(acc, e[j]);
     }

@@ -157,8 +157,8 @@ class KernelsTest {
         SoftmaxBackward.scalarFromLogProbs(y, g, t, scalar);
         VectorBackward.fromLogProbs(y, g, t, vector);
         // each is held to the double backward's contract, (2 ceil(log2 L) + 4) u of the scale, so
-        // within twice that of each other (as from logits below); the vector kernel's sum order
-        // depends on whether C2 has compiled it yet, and a fixed 8 ulps failed at L = 40
+        // within twice that of each other (as from logits below); the two sum in different
+        // orders, and a fixed 8 ulps failed at L = 40
         assertCloseAbsolute(
             row + " from log-probs",
             scalar,
