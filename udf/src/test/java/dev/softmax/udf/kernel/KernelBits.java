@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
 /**
@@ -89,7 +89,7 @@ final class KernelBits {
         });
   }
 
-  private static double[] out(int length, java.util.function.Consumer<double[]> kernel) {
+  private static double[] out(int length, Consumer<double[]> kernel) {
     double[] o = new double[length];
     kernel.accept(o);
     return o;
@@ -114,22 +114,15 @@ final class KernelBits {
   }
 
   /**
-   * (logits, gradient) pairs of widths 1 to 300 at several scales, some with masked entries, and a
-   * row whose exponentials are subnormal or 0.
+   * (logits, gradient) pairs of widths 1 to 300 at every scale of {@link RandomRows} (even seeds
+   * with masked entries), and a row whose exponentials are subnormal or 0.
    */
   static List<double[][]> rows() {
-    Random random = new Random(20261205);
     List<double[][]> rows = new ArrayList<>();
     for (int width = 1; width <= 300; width += 7) {
-      double scale = new double[] {1e-3, 1, 8, 30, 300}[width % 5];
-      double[] z = new double[width];
-      double[] g = new double[width];
-      for (int i = 0; i < width; i++) {
-        z[i] =
-            width % 3 == 0 && i % 5 == 2 ? Double.NEGATIVE_INFINITY : scale * random.nextGaussian();
-        g[i] = random.nextGaussian();
-      }
-      rows.add(new double[][] {z, g});
+      double scale = RandomRows.SCALES[width % RandomRows.SCALES.length];
+      rows.add(
+          new double[][] {RandomRows.logits(width, scale, width), RandomRows.grads(width, width)});
     }
     double[] deep = new double[40];
     for (int i = 1; i < deep.length; i++) {
