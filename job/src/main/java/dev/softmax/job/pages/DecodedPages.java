@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Set;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
@@ -98,12 +99,14 @@ final class DecodedPages implements ListSource {
         indices = new int[count];
       }
       Encoding encoding;
-      byte[] data;
-      int offset = 0;
+      ByteBuffer bytes;
+      int offset;
       if (page instanceof DataPageV1 v1) {
-        data = v1.getBytes().toByteArray();
-        offset = levels(data, offset, maxRepetition, repetition);
-        offset = levels(data, offset, present, definition);
+        bytes = heap(v1.getBytes());
+        offset = bytes.arrayOffset() + bytes.position();
+        int end = bytes.arrayOffset() + bytes.limit();
+        offset = levels(bytes.array(), offset, end, maxRepetition, repetition);
+        offset = levels(bytes.array(), offset, end, present, definition);
         encoding = v1.getValueEncoding();
       } else {
         DataPageV2 v2 = (DataPageV2) page;
@@ -113,9 +116,12 @@ final class DecodedPages implements ListSource {
             r, 0, r.length, BytesUtils.getWidthFromMaxInt(maxRepetition), repetition, count);
         LevelDecoder.decode(
             d, 0, d.length, BytesUtils.getWidthFromMaxInt(present), definition, count);
-        data = v2.getData().toByteArray();
+        bytes = heap(v2.getData());
+        offset = bytes.arrayOffset() + bytes.position();
         encoding = v2.getDataEncoding();
       }
+      byte[] data = bytes.array();
+      int end = bytes.arrayOffset() + bytes.limit();
       int presentValues = 0;
       for (int i = 0; i < count; i++) {
         if (definition[i] == this.present) {
@@ -132,7 +138,7 @@ final class DecodedPages implements ListSource {
         if (floatDictionary == null && doubleDictionary == null) {
           throw new IllegalStateException("a dictionary-encoded page without a dictionary");
         }
-        LevelDecoder.decode(data, offset + 1, data.length, data[offset], indices, presentValues);
+        LevelDecoder.decode(data, offset + 1, end, data[offset], indices, presentValues);
         if (floats) {
           for (int i = 0; i < presentValues; i++) {
             pageFloats[i] = floatDictionary[indices[i]];
@@ -144,10 +150,11 @@ final class DecodedPages implements ListSource {
         }
       } else if (encoding == Encoding.PLAIN) {
         int width = floats ? Float.BYTES : Double.BYTES;
-        if ((long) presentValues * width > data.length - offset) {
+        if ((long) presentValues * width > end - offset) {
           throw new IllegalStateException("a Parquet page's values end early");
         }
-        ByteBuffer values = bytes(data).position(offset).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer values =
+            ByteBuffer.wrap(data, offset, end - offset).order(ByteOrder.LITTLE_ENDIAN);
         if (floats) {
           values.asFloatBuffer().get(pageFloats, 0, presentValues);
         } else {
@@ -164,13 +171,34 @@ final class DecodedPages implements ListSource {
   }
 
   /**
+   * The bytes of {@code in} as a buffer over an array, without the copy {@code toByteArray} makes:
+   * a decompressed page is already an array, and an uncompressed one a slice of the chunk's buffer.
+   * A direct buffer is copied.
+   */
+  private static ByteBuffer heap(BytesInput in) throws java.io.IOException {
+    ByteBuffer b = in.toByteBuffer();
+    if (b.hasArray()) {
+      return b;
+    }
+    ByteBuffer copy = ByteBuffer.allocate(b.remaining());
+    copy.put(b).flip();
+    return copy;
+  }
+
+  /**
    * Decodes v1 levels (4-byte length, then the runs) at {@code offset}; returns the offset after.
    */
-  private int levels(byte[] data, int offset, int max, int[] out) {
+  private int levels(byte[] data, int offset, int end, int max, int[] out) {
     if (max == 0) {
       return offset;
     }
+    if (end - offset < 4) {
+      throw new IllegalStateException("a Parquet page's levels end early");
+    }
     int length = ByteBuffer.wrap(data, offset, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    if (length < 0 || length > end - offset - 4) {
+      throw new IllegalStateException("a Parquet page's levels end early");
+    }
     LevelDecoder.decode(
         data, offset + 4, offset + 4 + length, BytesUtils.getWidthFromMaxInt(max), out, count);
     return offset + 4 + length;

@@ -11,7 +11,9 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.io.NullWritable;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
@@ -52,6 +54,9 @@ public final class PageWrite {
 
   static final String ROW_METADATA = "org.apache.spark.sql.parquet.row.metadata";
   static final String SPARK_VERSION = "org.apache.spark.version";
+
+  /** parquet-java's switch for Hadoop's vectored reads (1.14 on; earlier lines have none). */
+  static final String VECTORED_READS = "parquet.hadoop.vectored.io.enabled";
 
   private final List<FileTask> tasks;
   private final CompressionCodecName codec;
@@ -232,6 +237,7 @@ public final class PageWrite {
       job.setOutputValueClass(FileTask.class);
       FileOutputFormat.setOutputPath(job, staged);
       job.getConfiguration().set(PageOutputFormat.CODEC, codec.name());
+      plainReadsOnLocalDisk(job.getConfiguration(), new Path(tasks.get(0).file()));
       JavaSparkContext.fromSparkContext(spark.sparkContext())
           .parallelize(tasks, tasks.size())
           .mapToPair(t -> new Tuple2<>(NullWritable.get(), t))
@@ -239,6 +245,21 @@ public final class PageWrite {
       return writtenRows(staged, job.getConfiguration());
     } catch (IOException e) {
       throw new IllegalStateException("the page path failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Turns parquet-java's vectored reads off in {@code conf} when {@code input} is on the local disk
+   * (Hadoop's local file system, checked or raw). There a vectored range is read through an
+   * asynchronous channel into a heap buffer, which the JDK stages through a direct buffer of the
+   * range's size, allocated and zeroed per range (a column chunk: tens of MB); plain reads cost
+   * less (docs/performance.md). Object stores and HDFS keep them: their ranges are fetched in
+   * parallel.
+   */
+  static void plainReadsOnLocalDisk(Configuration conf, Path input) throws IOException {
+    FileSystem fs = input.getFileSystem(conf);
+    if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+      conf.setBoolean(VECTORED_READS, false);
     }
   }
 

@@ -139,6 +139,72 @@ class DecodedPagesTest {
     assertEquals("a Parquet page's values end early", e.getMessage());
   }
 
+  @Test
+  void aPageThatIsASliceOfALargerBufferIsReadWithinItsOwnBytes() throws IOException {
+    // an uncompressed page is a slice of its column chunk's buffer, with other pages around it
+    DataPage whole = plain(new int[] {0, 1, 0}, new int[] {3, 3, 3}, 1f, 2f, 3f);
+    DataPage shortPage = plain(new int[] {0, 1, 1}, new int[] {3, 3, 3}, 1f, 2f);
+    assertArrayEquals(
+        new float[] {1f, 2f},
+        new DecodedPages(COLUMN, new Pages(inside(whole, false)), true, FORWARD).nextFloats());
+    assertArrayEquals(
+        new float[] {1f, 2f},
+        new DecodedPages(COLUMN, new Pages(inside(whole, true)), true, FORWARD).nextFloats());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            new DecodedPages(COLUMN, new Pages(inside(shortPage, false)), true, FORWARD)
+                ::nextFloats);
+    assertEquals("a Parquet page's values end early", e.getMessage());
+  }
+
+  @Test
+  void levelsLongerThanTheirPageAreRefused() throws IOException {
+    byte[] bytes = ((DataPageV1) plain(new int[] {0}, new int[] {3}, 1f)).getBytes().toByteArray();
+    // the repetition levels' length, a little-endian int at the page's start, past the page's end
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(0, bytes.length);
+    DataPage page =
+        new DataPageV1(
+            BytesInput.from(bytes),
+            1,
+            bytes.length,
+            Statistics.createStats(COLUMN.getPrimitiveType()),
+            Encoding.RLE,
+            Encoding.RLE,
+            Encoding.PLAIN);
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            new DecodedPages(COLUMN, new Pages(page), true, FORWARD)::nextFloats);
+    assertEquals("a Parquet page's levels end early", e.getMessage());
+  }
+
+  /**
+   * {@code page}'s bytes in the middle of a larger buffer (on the heap or direct) whose other bytes
+   * are floats of 99: a reader that reads past the page's end finds values there.
+   */
+  private static DataPage inside(DataPage page, boolean direct) throws IOException {
+    byte[] own = ((DataPageV1) page).getBytes().toByteArray();
+    ByteBuffer buffer =
+        (direct ? ByteBuffer.allocateDirect(own.length + 32) : ByteBuffer.allocate(own.length + 32))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 4; i++) {
+      buffer.putFloat(99f);
+    }
+    buffer.put(own);
+    while (buffer.hasRemaining()) {
+      buffer.putFloat(99f);
+    }
+    return new DataPageV1(
+        BytesInput.from(buffer, 16, own.length),
+        page.getValueCount(),
+        own.length,
+        Statistics.createStats(COLUMN.getPrimitiveType()),
+        Encoding.RLE,
+        Encoding.RLE,
+        Encoding.PLAIN);
+  }
+
   /** The problem the first row of a page of these levels (values for its present ones) has. */
   private static RowProblem refusal(int[] repetition, int[] definition) throws IOException {
     int present = 0;

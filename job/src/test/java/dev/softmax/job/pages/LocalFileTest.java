@@ -63,4 +63,20 @@ class LocalFileTest {
     conf.setBoolean("fs.file.impl.disable.cache", true);
     assertThat(LocalFile.of(hadoop(dir.resolve("f")), conf)).isInstanceOf(HadoopOutputFile.class);
   }
+
+  @Test
+  void readsFromTheLocalDiskAreNotVectoredAndOtherReadsAre() throws IOException {
+    Configuration checked = new Configuration();
+    PageWrite.plainReadsOnLocalDisk(checked, hadoop(dir.resolve("f")));
+    assertThat(checked.get(PageWrite.VECTORED_READS)).isEqualTo("false");
+    Configuration raw = new Configuration();
+    raw.set("fs.file.impl", RawLocalFileSystem.class.getName());
+    raw.setBoolean("fs.file.impl.disable.cache", true);
+    PageWrite.plainReadsOnLocalDisk(raw, hadoop(dir.resolve("f")));
+    assertThat(raw.get(PageWrite.VECTORED_READS)).isEqualTo("false");
+    // HDFS: no name node is asked until a file is opened
+    Configuration hdfs = new Configuration();
+    PageWrite.plainReadsOnLocalDisk(hdfs, new org.apache.hadoop.fs.Path("hdfs://localhost:1/f"));
+    assertThat(hdfs.get(PageWrite.VECTORED_READS)).isNull();
+  }
 }
