@@ -28,8 +28,19 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
  * columnar reader's and an {@link UnsafeArrayData}), so the compiled code expects both.
  */
 public final class Warmup {
-  /** Elements per synthetic row: a common width, and enough for every vector loop to run. */
+  /** Elements of the first synthetic row: a common width, and enough for every vector loop. */
   static final int WIDTH = 256;
+
+  /**
+   * The rows grow by one element every this many rows (256 to 568 over {@link #ROWS}). C2 compiles
+   * only the branches its profile saw taken, and throws the whole compiled kernel away the first
+   * time another one is. With rows of one width, a multiple of the vector lanes, the scalar tails
+   * and the growth of a thread's scratch row never ran: the first row of each executor thread
+   * (whose scratch row is new) threw the kernel away, and it ran compiled by C1, where the Vector
+   * API takes its Java fallback, tens of times slower, until C2 had compiled it again
+   * (docs/performance.md).
+   */
+  static final int ROWS_PER_WIDTH = 64;
 
   /** Rows per function: past the JIT's thresholds for the invoke and for its kernels' loops. */
   static final int ROWS = 20_000;
@@ -63,7 +74,6 @@ public final class Warmup {
     for (SqlFunction f : functions) {
       CatalystSqlParser$.MODULE$.parseMultipartIdentifier(f.qualifiedName());
     }
-    ArrayData[] kinds = arrays();
     ArrayType type = new ArrayType(DataTypes.FloatType, false);
     for (SqlFunction f : functions) {
       // the checks take one array and are not checked themselves
@@ -73,13 +83,17 @@ public final class Warmup {
         fields[i] = new StructField("a" + i, type, true, Metadata.empty());
       }
       ScalarFunction<?> bound = (ScalarFunction<?>) f.function().bind(new StructType(fields));
-      InternalRow[] inputs = new InternalRow[kinds.length];
-      for (int k = 0; k < kinds.length; k++) {
-        Object[] args = new Object[arrays];
-        Arrays.fill(args, kinds[k]);
-        inputs[k] = new GenericInternalRow(args);
-      }
+      InternalRow[] inputs = new InternalRow[0];
       for (int r = 0; r < rows; r++) {
+        if (r % ROWS_PER_WIDTH == 0) {
+          ArrayData[] kinds = arrays(WIDTH + r / ROWS_PER_WIDTH);
+          inputs = new InternalRow[kinds.length];
+          for (int k = 0; k < kinds.length; k++) {
+            Object[] args = new Object[arrays];
+            Arrays.fill(args, kinds[k]);
+            inputs[k] = new GenericInternalRow(args);
+          }
+        }
         bound.produceResult(inputs[r % inputs.length]);
       }
     }
@@ -89,15 +103,15 @@ public final class Warmup {
    * A good row (finite, not all masked) as each kind of Spark array: the columnar reader's (an
    * on-heap vector, which needs no closing) and an {@link UnsafeArrayData}.
    */
-  static ArrayData[] arrays() {
-    float[] values = new float[WIDTH];
-    for (int i = 0; i < WIDTH; i++) {
+  static ArrayData[] arrays(int width) {
+    float[] values = new float[width];
+    for (int i = 0; i < width; i++) {
       values[i] = (float) (3 * Math.sin(0.37 * i));
     }
-    OnHeapColumnVector column = new OnHeapColumnVector(WIDTH, DataTypes.FloatType);
-    column.putFloats(0, WIDTH, values, 0);
+    OnHeapColumnVector column = new OnHeapColumnVector(width, DataTypes.FloatType);
+    column.putFloats(0, width, values, 0);
     return new ArrayData[] {
-      new ColumnarArray(column, 0, WIDTH), UnsafeArrayData.fromPrimitiveArray(values)
+      new ColumnarArray(column, 0, width), UnsafeArrayData.fromPrimitiveArray(values)
     };
   }
 }

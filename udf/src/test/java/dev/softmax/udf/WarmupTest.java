@@ -46,11 +46,11 @@ class WarmupTest {
             check
                 .function()
                 .bind(new StructType().add("a", new ArrayType(DataTypes.FloatType, false)));
-    ArrayData[] arrays = Warmup.arrays();
+    ArrayData[] arrays = Warmup.arrays(Warmup.WIDTH + 1);
     assertThat(arrays).hasSize(2);
     assertThat(arrays[0].getClass()).isNotEqualTo(arrays[1].getClass());
     for (ArrayData a : arrays) {
-      assertThat(a.numElements()).isEqualTo(Warmup.WIDTH);
+      assertThat(a.numElements()).isEqualTo(Warmup.WIDTH + 1);
       assertThat(bound.produceResult(new GenericInternalRow(new Object[] {a}))).isNull();
     }
   }
