@@ -54,6 +54,8 @@ if [[ -n "$(find "$ROOT/pom.xml" "$ROOT/udf" "$ROOT/job" \( -name '*.java' -o -n
 fi
 BENCH_DIR="${BENCH_DIR:-$ROOT/out/bench}"
 mkdir -p "$BENCH_DIR"
+# the commit the run measures, taken before it writes its results file (which would count as a change)
+build="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "machine: $machine" | tee "$BENCH_DIR/machine.txt"
 
@@ -69,7 +71,7 @@ results_file() {
     echo "- JDK: $(java -version 2>&1 | head -1)"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- command: \`scripts/bench.sh $flag\`"
-    echo "- build: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) (Spark profile $SPARK_PROFILE)"
+    echo "- build: $build (Spark profile $SPARK_PROFILE)"
     echo
     echo "Written by the command above; rerunning it rewrites this file."
     echo
