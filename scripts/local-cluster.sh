@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A Spark standalone cluster on this machine, from the Maven-resolved Spark jars (no Spark install).
-#   scripts/local-cluster.sh start [--workers N] [--cores C] [--memory M]   (defaults 2, 1, 1g)
+#   scripts/local-cluster.sh start [--workers N] [--cores C] [--memory M] [--distinct-hosts]
+#                                   (defaults 2, 1, 1g; --distinct-hosts: worker W and its executors on
+#                                   127.0.0.W, so that Spark sees one host per worker, as speculation
+#                                   needs: Linux answers on all of 127.0.0.0/8, macOS only on 127.0.0.1)
 #   scripts/local-cluster.sh status     master URL, processes and registered workers
 #   scripts/local-cluster.sh url        the master URL only (for --master)
 #   scripts/local-cluster.sh stop       ends the processes this script started, executors included
@@ -29,13 +32,14 @@ free_port() {
 }
 
 start() {
-  local workers=2 cores=1 memory=1g
+  local workers=2 cores=1 memory=1g distinct=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       --workers) workers=$2; shift 2 ;;
       --cores) cores=$2; shift 2 ;;
       --memory) memory=$2; shift 2 ;;
-      *) die "unknown option $1 (start takes --workers N --cores C --memory M)" ;;
+      --distinct-hosts) distinct=1; shift ;;
+      *) die "unknown option $1 (start takes --workers N --cores C --memory M --distinct-hosts)" ;;
     esac
   done
   alive "$RUN/master.pid" && die "a cluster is already running from $RUN ($(cat "$RUN/master.url")); stop it first"
@@ -55,8 +59,11 @@ start() {
   wait_for_log "$RUN/master.log" "I have been elected leader" 60 || { stop; die "master did not start; see $RUN/master.log"; }
   for ((w = 1; w <= workers; w++)); do
     mkdir -p "$RUN/worker-$w"
-    nohup java @"$ROOT/conf/jvm.options" -Xmx512m -cp "$SPARK_HOME/jars/*" \
-      org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$cores" --memory "$memory" \
+    local host=127.0.0.1
+    [[ $distinct == 1 ]] && host=127.0.0.$w
+    # the worker's executors inherit its SPARK_LOCAL_IP and register under its host
+    SPARK_LOCAL_IP=$host nohup java @"$ROOT/conf/jvm.options" -Xmx512m -cp "$SPARK_HOME/jars/*" \
+      org.apache.spark.deploy.worker.Worker --host "$host" --cores "$cores" --memory "$memory" \
       --webui-port 0 --work-dir "$RUN/worker-$w" "$url" > "$RUN/worker-$w.log" 2>&1 &
     echo $! > "$RUN/worker-$w.pid"
   done
@@ -98,5 +105,5 @@ case "${1:-}" in
   status) status ;;
   url) alive "$RUN/master.pid" && cat "$RUN/master.url" || die "no cluster running from $RUN" ;;
   stop) stop ;;
-  *) die "usage: local-cluster.sh start [--workers N] [--cores C] [--memory M] | status | url | stop" ;;
+  *) die "usage: local-cluster.sh start [--workers N] [--cores C] [--memory M] [--distinct-hosts] | status | url | stop" ;;
 esac

@@ -5,6 +5,7 @@ import static dev.softmax.job.JobTestKit.parquet;
 import static dev.softmax.job.JobTestKit.runOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.softmax.job.pages.PageOutputFormat;
 import dev.softmax.job.s3.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,8 @@ class ClusterIT {
     Process start =
         script(
             "local-cluster.sh",
-            List.of("start", "--workers", "2", "--cores", "1", "--memory", "1g"),
+            List.of(
+                "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--distinct-hosts"),
             dir.resolve("cluster-start.log"));
     assertThat(start.waitFor(3, TimeUnit.MINUTES)).as("cluster started in time").isTrue();
     assertThat(start.exitValue()).as(Files.readString(dir.resolve("cluster-start.log"))).isZero();
@@ -216,6 +218,81 @@ class ClusterIT {
         .isZero();
     assertSameRows(localProbs, probs, "probs", 20000);
     assertSameRows(localGrads, grads, "grad_logits", 20000);
+  }
+
+  /**
+   * Speculation on the page path: the first attempt of task 0 waits two minutes after writing its
+   * file; Spark starts a copy of it on the other worker's host (never on a host that runs an
+   * attempt of the task: hence the cluster's distinct hosts), the copy commits, Spark kills the
+   * first attempt, and the output is one file per input file with local mode's values.
+   */
+  @Test
+  void aSpeculativeAttemptOfASlowTaskLeavesOneFilePerTaskAndTheSameValues() throws Exception {
+    Path out = dir.resolve("speculated");
+    Path events = Files.createDirectories(dir.resolve("speculated_events"));
+    Path log = dir.resolve("submit-speculated.log");
+    Instant start = Instant.now();
+    int status =
+        finish(
+            submit(
+                log,
+                "--conf",
+                "spark.speculation=true",
+                "--conf",
+                "spark.speculation.interval=100ms",
+                "--conf",
+                "spark.speculation.quantile=0.5",
+                "--conf",
+                "spark.speculation.minTaskRuntime=2s",
+                "--conf",
+                "spark.speculation.efficiency.enabled=false",
+                "--conf",
+                "spark.hadoop." + PageOutputFormat.SLOW_FIRST_ATTEMPT + "=120000",
+                "--conf",
+                "spark.eventLog.enabled=true",
+                "--conf",
+                "spark.eventLog.compress=false",
+                "--conf",
+                "spark.eventLog.dir=" + events.toUri(),
+                "forward",
+                "--input",
+                input.toString(),
+                "--output",
+                out.toString()),
+            log);
+    assertThat(status).as(Files.readString(log)).isZero();
+    assertThat(Duration.between(start, Instant.now()))
+        .as("the run did not wait for the slow attempt")
+        .isLessThan(Duration.ofSeconds(100));
+    assertThat(JobTestKit.summary(out)).contains("written by the page path: 8 tasks");
+
+    // one file, or on Spark 4 a folder of rolled files
+    StringBuilder eventLog = new StringBuilder();
+    try (Stream<Path> s = Files.walk(events)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        eventLog.append(Files.readString(p));
+      }
+    }
+    // a copy of task 0 ran and succeeded (the first attempt's end may come after the job's)
+    assertThat(
+            eventLog
+                .toString()
+                .lines()
+                .filter(l -> l.contains("\"Event\":\"SparkListenerTaskEnd\""))
+                .filter(l -> l.contains("\"Speculative\":true"))
+                .filter(l -> l.contains("\"Reason\":\"Success\""))
+                .count())
+        .as("a speculative attempt succeeded")
+        .isGreaterThanOrEqualTo(1);
+
+    try (Stream<Path> s = Files.walk(out)) {
+      List<String> names = s.map(p -> p.getFileName().toString()).toList();
+      assertThat(names.stream().filter(n -> n.endsWith(".parquet"))).hasSize(8);
+      assertThat(names)
+          .as("no attempt's folder or file is left")
+          .noneMatch(n -> n.startsWith("_temporary") || n.contains("attempt_"));
+    }
+    assertSameRows(localProbs, out, "probs", 20000);
   }
 
   @Test

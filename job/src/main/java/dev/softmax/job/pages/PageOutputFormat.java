@@ -26,6 +26,14 @@ public final class PageOutputFormat extends FileOutputFormat<NullWritable, FileT
    */
   public static final String FAIL_FIRST_ATTEMPTS = "softmax.test.fail-first-attempts";
 
+  /**
+   * Test-only: a Hadoop setting ({@code spark.hadoop.} before it in a Spark setting), milliseconds
+   * that the first attempt of task 0 waits after writing its file, before it commits, so that Spark
+   * starts a speculative attempt of it on another host ({@code ClusterIT} sets it, and the
+   * executors get it with the job's Hadoop settings). Unset in every real run.
+   */
+  public static final String SLOW_FIRST_ATTEMPT = "softmax.test.slow-first-attempt-ms";
+
   @Override
   public RecordWriter<NullWritable, FileTask> getRecordWriter(TaskAttemptContext context)
       throws IOException {
@@ -44,6 +52,16 @@ public final class PageOutputFormat extends FileOutputFormat<NullWritable, FileT
         FileRewrite.rewrite(task, context.getConfiguration(), codec, new Path(dir, name));
         if (context.getTaskAttemptID().getId() == 0 && Boolean.getBoolean(FAIL_FIRST_ATTEMPTS)) {
           throw new IOException("test: the first attempt of each task fails after its file");
+        }
+        long slow = context.getConfiguration().getLong(SLOW_FIRST_ATTEMPT, 0);
+        if (slow > 0 && partition == 0 && context.getTaskAttemptID().getId() == 0) {
+          try {
+            Thread.sleep(slow);
+          } catch (InterruptedException e) {
+            // Spark kills this attempt once another one of the task has succeeded
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("test: the slow first attempt was killed");
+          }
         }
       }
 
